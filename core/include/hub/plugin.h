@@ -98,6 +98,8 @@ struct hub_push_item {
     const char      *payload;     /* JSON text, NUL-terminated, or NULL */
     size_t           payload_len;
     const char      *external;    /* JSON object of channel ids known for this SKU, or NULL */
+    const char      *changed;     /* LISTING: JSON array of the top-level fields that differ
+                                     from the shadow, or NULL when the channel has no listing yet */
     uint32_t         attempt;     /* 0 on the first try */
 };
 
