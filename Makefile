@@ -114,6 +114,21 @@ $(PLUGOUT)/$(1)/$(1).so: $(wildcard plugins/$(1)/*.c) $(wildcard plugins/$(1)/*.
 endef
 $(foreach p,$(PLUGIN_NAMES),$(eval $(call PLUGIN_RULE,$(p))))
 
+# ---------------------------------------------------------------- plugin loader fixtures
+# (owner: plugin loader) Deliberately broken plugins for tests/unit/test_loader*.c:
+# tests/fixtures/plugins/<x>.c -> $(B)/fixtures/plugins/<x>/<x>.so, built with the
+# plugin flags.  The loader tests depend on them (and on the example plugin).
+FIXTURE_NAMES := $(sort $(notdir $(basename $(wildcard tests/fixtures/plugins/*.c))))
+FIXTURE_SOS   := $(foreach f,$(FIXTURE_NAMES),$(B)/fixtures/plugins/$(f)/$(f).so)
+define FIXTURE_RULE
+$(B)/fixtures/plugins/$(1)/$(1).so: tests/fixtures/plugins/$(1).c $(wildcard core/include/hub/*.h) | $(DEPS_OK)
+	@mkdir -p $$(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -fvisibility=hidden \
+	    -Icore/include -o $$@ $$<
+endef
+$(foreach f,$(FIXTURE_NAMES),$(eval $(call FIXTURE_RULE,$(f))))
+$(filter $(B)/tests/test_loader%,$(UNIT_BINS)): $(FIXTURE_SOS) $(PLUGOUT)/example/example.so
+
 # ---------------------------------------------------------------- tests
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_HELPERS) $(LIBCORE)
 	@mkdir -p $(@D)
@@ -129,7 +144,7 @@ export UBSAN_OPTIONS  := print_stacktrace=1:halt_on_error=1
 
 test: unit e2e
 
-unit: all $(UNIT_BINS)
+unit: all $(FIXTURE_SOS) $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 e2e: all
