@@ -2,12 +2,17 @@
  * config.h - hub-wide and per-tenant configuration (INI, parsed with libinih).
  *
  *   <dir>/hub.conf          [hub] listen, data_dir, plugin_dir, scripts_dir, log_level, ...
- *   <dir>/<tenant>.conf     [tenant] ..., [channel <name>] ..., [allocation] ..., [holds] ...
+ *   <dir>/<tenant>.conf     [tenant] currency, buffer, hold_ttl, ...; [channel <name>] ...
  *
- * Every key is declared in a table (config_keys.c) giving type, default and
+ * Every key is declared in a table (keys.c) giving type, default and
  * description: the same table validates, fills defaults and prints the docs
- * (`hubd --config-doc`).  Channel sections also accept the plugin's own keys,
- * validated later against its config map with config_validate_channel().
+ * (`hubd --config-doc`, config_print_docs()).  Channel sections also accept the
+ * plugin's own keys, validated later against its config map with
+ * config_validate_channel().  docs/configuration.md describes every key.
+ *
+ * Inheritance: [hub] buffer/hold_ttl/map_size_mb/currency are the defaults of
+ * every tenant; a tenant's buffer is the default of each of its channels.
+ * Relative paths are kept as written and resolve against the working directory.
  *
  * Errors are "file:line: reason" (one per problem; loading collects them all
  * and fails if there is any).  Secrets are references only (env:NAME,
@@ -18,9 +23,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hub/plugin.h"
 
+/* Appended as "file:line: reason", "file: reason" when line is 0, or just
+ * "reason" when file is NULL.  Start with a zeroed struct. */
 struct config_errors {
     char **items; /* "file:line: reason" */
     size_t n;
@@ -76,6 +84,11 @@ struct hub_config {
     int64_t lua_memory_kb;          /* per Lua state, default 32768 */
     int64_t lua_instruction_budget; /* per call, default 10,000,000 */
     int64_t group_commit_max;       /* events per durable txn, default 4096 */
+    /* Tenant defaults (a tenant file may override each one). */
+    int64_t buffer;      /* default 0 */
+    int64_t hold_ttl_ms; /* default 15 min */
+    int64_t map_size_mb; /* default 4096 */
+    char *currency;      /* default "EUR" */
     struct tenant_config *tenants;
     size_t n_tenants;
 };
@@ -101,7 +114,25 @@ const char *config_channel_get(const struct channel_config *ch, const struct hub
 char *secret_resolve(const char *ref, char *err, size_t err_len);
 int secret_ref_valid(const char *ref); /* env:NAME or file:/abs/path */
 
-/* Print the documentation of a config map (hubctl plugins --config). */
+/* Print the documentation of a config map (hubctl plugins --config) on stdout:
+ * a text table, or with json=1 a JSON array of {key, type, default, required,
+ * description, choices, min, max}. */
 void config_map_print(const struct hub_config_entry *map, int json);
+/* Print every [hub], [tenant] and built-in [channel <name>] key (hubd --config-doc):
+ * text tables, or with json=1 one JSON object {"hub":[...],"tenant":[...],"channel":[...]}. */
+void config_print_docs(int json);
+/* The same two, to any stream. */
+void config_map_fprint(FILE *f, const struct hub_config_entry *map, int json);
+void config_docs_fprint(FILE *f, int json);
+
+/* The entry for `key` in a NULL-key terminated map, or NULL. */
+const struct hub_config_entry *config_map_find(const struct hub_config_entry *map, const char *key);
+/* Check one value against its entry.  0, or -1 with `why` set to the reason
+ * without the key, e.g. "must be an integer, not 'ten'" (a SECRET's value is
+ * never quoted in it). */
+int config_value_check(const struct hub_config_entry *e, const char *value, char *why,
+                       size_t why_len);
+/* A checked INT, DURATION (ms) or BOOL (0/1) value as an integer.  0 or -1. */
+int config_value_int(const struct hub_config_entry *e, const char *value, int64_t *out);
 
 #endif /* HUB_CONFIG_H */
