@@ -167,17 +167,15 @@ static struct plugin_handle *open_plugin(const char *path, const char *name, cha
     return h;
 }
 
-int plugin_load(const char *plugin_dir, const char *name, struct plugin_handle **out, char *err,
-                size_t err_len)
+/* The work of plugin_load with a full-size message buffer. */
+static struct plugin_handle *load(const char *plugin_dir, const char *name, char *msg,
+                                  size_t msg_len)
 {
-    *out = NULL;
-    if (err_len) err[0] = '\0';
     if (!name || !valid_name(name)) {
-        plugin_error(err, err_len, name ? name : "(null)",
+        plugin_error(msg, msg_len, name ? name : "(null)",
                      "not a valid plugin name ([a-z0-9_-], 1..63, starting with a letter or "
                      "digit)");
-        log_error("plugin", "%s", err);
-        return -1;
+        return NULL;
     }
     char *path = xasprintf("%s/%s/%s.so", plugin_dir && plugin_dir[0] ? plugin_dir : ".", name,
                            name);
@@ -185,14 +183,13 @@ int plugin_load(const char *plugin_dir, const char *name, struct plugin_handle *
     int rc = stat(path, &st);
     if (rc != 0 || !S_ISREG(st.st_mode)) {
         if (rc == 0)
-            plugin_error(err, err_len, name, "%s is not a regular file", path);
+            plugin_error(msg, msg_len, name, "%s is not a regular file", path);
         else if (errno == ENOENT || errno == ENOTDIR)
-            plugin_error(err, err_len, name, "no file %s", path);
+            plugin_error(msg, msg_len, name, "no file %s", path);
         else
-            plugin_error(err, err_len, name, "cannot stat %s: %s", path, strerror(errno));
-        log_error("plugin", "%s", err);
+            plugin_error(msg, msg_len, name, "cannot stat %s: %s", path, strerror(errno));
         free(path);
-        return -1;
+        return NULL;
     }
     char *resolved = realpath(path, NULL);
     if (!resolved) resolved = xstrdup(path);
@@ -202,27 +199,31 @@ int plugin_load(const char *plugin_dir, const char *name, struct plugin_handle *
     struct plugin_handle *h = cache_find(resolved, name);
     if (h) {
         h->refs++;
-        pthread_mutex_unlock(&g_lock);
         log_debug("plugin", "plugin '%s' shared (%u users)", name, h->refs);
-        free(resolved);
-        *out = h;
-        return 0;
-    }
-    h = open_plugin(resolved, name, err, err_len);
-    if (h) {
-        h->next = g_loaded;
-        g_loaded = h;
+    } else {
+        h = open_plugin(resolved, name, msg, msg_len);
+        if (h) {
+            h->next = g_loaded;
+            g_loaded = h;
+            log_info("plugin", "loaded plugin '%s' (version %s, ABI %u.%u) from %s", name,
+                     h->desc.version ? h->desc.version : "?", h->abi_major, h->abi_minor,
+                     h->path);
+        }
     }
     pthread_mutex_unlock(&g_lock);
     free(resolved);
-    if (!h) {
-        log_error("plugin", "%s", err);
-        return -1;
-    }
-    log_info("plugin", "loaded plugin '%s' %s (ABI %u.%u) from %s", name, plugin_version(h),
-             h->abi_major, h->abi_minor, h->path);
-    *out = h;
-    return 0;
+    return h;
+}
+
+int plugin_load(const char *plugin_dir, const char *name, struct plugin_handle **out, char *err,
+                size_t err_len)
+{
+    char msg[1024] = "";
+    *out = load(plugin_dir, name, msg, sizeof msg);
+    if (err && err_len) str_copy(err, *out ? "" : msg, err_len);
+    if (*out) return 0;
+    log_error("plugin", "%s", msg);
+    return -1;
 }
 
 void plugin_unload(struct plugin_handle *h)
