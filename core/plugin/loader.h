@@ -83,7 +83,9 @@ size_t plugin_loaded_count(void);
 int plugin_check_descriptor(const struct hub_plugin *desc, const char *name, char *err,
                             size_t err_len);
 /* Config map alone: keys present, valid and unique, types known, ENUM with
- * non-empty choices, defaults valid for their type and within bounds.
+ * non-empty choices, defaults valid for their type and within bounds, and no
+ * key named like a core [channel] setting (plugin, mode, mapping, buffer,
+ * poll_interval, reconcile_interval).
  * `map` may be NULL (no settings).  0, or -1 with err filled. */
 int plugin_check_config_map(const struct hub_config_entry *map, const char *name, char *err,
                             size_t err_len);

@@ -79,6 +79,12 @@ static int config_key_ok(const char *k)
     return n < 64;
 }
 
+/* Keys every [channel] section already has (core/config/keys.c): a plugin key
+ * of the same name could never be set. */
+static const char *const core_channel_keys[] = {
+    "plugin", "mode", "mapping", "buffer", "poll_interval", "reconcile_interval",
+};
+
 static const char *config_type_name(enum hub_config_type t)
 {
     switch (t) {
@@ -192,6 +198,13 @@ int plugin_check_config_map(const struct hub_config_entry *map, const char *name
                                 "config key \"%s\" is not a valid key ([a-z0-9_], 1..63, "
                                 "starting with a letter or digit)",
                                 e->key);
+        for (size_t j = 0; j < ARRAY_LEN(core_channel_keys); j++)
+            if (strcmp(core_channel_keys[j], e->key) == 0)
+                return plugin_error(err, err_len, name,
+                                    "config key '%s' is a core channel setting (plugin, mode, "
+                                    "mapping, buffer, poll_interval, reconcile_interval); "
+                                    "choose another name",
+                                    e->key);
         for (size_t j = 0; j < n; j++)
             if (strcmp(map[j].key, e->key) == 0)
                 return plugin_error(err, err_len, name,

@@ -248,6 +248,8 @@ static const struct map_case map_cases[] = {
     {{.key = "Bad-Key", .type = HUB_CFG_STRING}, "config key \"Bad-Key\" is not a valid key"},
     {{.key = "", .type = HUB_CFG_STRING}, "config key \"\" is not a valid key"},
     {{.key = "first", .type = HUB_CFG_STRING}, "config key 'first' appears twice"},
+    {{.key = "mode", .type = HUB_CFG_STRING}, "config key 'mode' is a core channel setting"},
+    {{.key = "poll_interval", .type = HUB_CFG_DURATION}, "is a core channel setting"},
 };
 
 static void test_config_maps(void **state)
@@ -280,12 +282,12 @@ static void test_config_map_via_descriptor(void **state)
 {
     (void)state;
     static const struct hub_config_entry map[] = {
-        {.key = "mode2", .type = HUB_CFG_ENUM, .choices = "a|b", .default_value = "c"},
+        {.key = "region", .type = HUB_CFG_ENUM, .choices = "a|b", .default_value = "c"},
         {.key = NULL},
     };
     struct hub_plugin d = full();
     d.config = map;
-    refused(&d, "config key 'mode2' default \"c\" is not one of \"a|b\"");
+    refused(&d, "config key 'region' default \"c\" is not one of \"a|b\"");
 }
 
 static void test_cap_names(void **state)

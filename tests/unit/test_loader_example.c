@@ -180,8 +180,10 @@ static int setup(void **state)
         }
     }
     char err[512];
-    if (plugin_load(plugin_dir, "example", &f->plugin, err, sizeof err) != 0)
+    if (plugin_load(plugin_dir, "example", &f->plugin, err, sizeof err) != 0) {
+        free(f);
         fail_msg("%s", err);
+    }
     f->d = plugin_descriptor(f->plugin);
     f->host = fake_host();
     str_copy(f->dir, "/tmp/hub-test-example-XXXXXX", sizeof f->dir);
