@@ -57,6 +57,9 @@ const char *store_path(const struct store *s);
 int txn_begin(struct store *s, int write, struct txn **out); /* 0 or -1 (logged) */
 /* Commit; refuses (aborts, returns -1) if any storage error was recorded. */
 int txn_commit(struct txn *t);
+/* Addition: txn_commit that also copies why it did not commit into err
+ * (the first storage error, or the commit's own failure). */
+int txn_commit_err(struct txn *t, char *err, size_t err_len);
 void txn_abort(struct txn *t);
 int txn_failed(const struct txn *t);
 const char *txn_error(const struct txn *t);   /* first storage error, or NULL */
@@ -85,6 +88,8 @@ typedef int (*store_variant_cb)(void *arg, const char *sku, const char *json, si
 int store_variant_each(struct txn *t, const char *after_sku, store_variant_cb cb, void *arg);
 typedef int (*store_sku_cb)(void *arg, const char *sku);
 int store_variants_of_product(struct txn *t, const char *product_id, store_sku_cb cb, void *arg);
+/* Addition: the product id a variant belongs to (malloc'd). */
+int store_variant_product(struct txn *t, const char *sku, char **product_id);
 
 /* ------------------------------------------------------------ stock and ledger */
 struct stock_totals {
@@ -245,6 +250,8 @@ int store_dlq_each(struct txn *t, const char *channel /* NULL: all */, store_dlq
 int store_dlq_retry(struct txn *t, uint64_t dlq_id);
 int store_dlq_drop(struct txn *t, uint64_t dlq_id);
 int64_t store_dlq_count(struct txn *t, const char *channel /* NULL: all */);
+/* Addition: one dead letter by id (caller frees with dead_letter_free). */
+int store_dlq_get(struct txn *t, uint64_t dlq_id, struct dead_letter *out);
 
 /* ------------------------------------------------------------ inbox
  * Durable, ordered canonical events.  The idempotency key (channel + the
@@ -258,6 +265,8 @@ int store_inbox_pending(struct txn *t, size_t max, store_inbox_cb cb, void *arg)
 int store_inbox_mark_applied(struct txn *t, uint64_t seq);
 uint64_t store_inbox_applied(struct txn *t);
 int store_inbox_seen(struct txn *t, const char *idem_key); /* 1 seen, 0 not, -1 error */
+/* Addition: forget idempotency keys first seen before before_ms; count removed or -1. */
+int64_t store_idempotency_prune(struct txn *t, uint64_t before_ms);
 
 /* ------------------------------------------------------------ orders, exceptions */
 int store_order_put(struct txn *t, const char *channel, const char *order_id, const char *json,
