@@ -41,7 +41,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
 LDLIBS_ALL = $(PKG_LIBS) -ldl -lm -lpthread
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-CORE_DIRS := common config store lua plugin engine import net
+CORE_DIRS := common config store lua plugin engine import net sync
 CORE_SRC  := $(sort $(foreach d,$(CORE_DIRS),$(wildcard core/$(d)/*.c)))
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
 LLHTTP_SRC := api.c http.c llhttp.c

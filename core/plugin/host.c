@@ -1,0 +1,358 @@
+/* host.c - the host table (hub/host.h): every door a plugin has into the core. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "net/metrics.h"
+#include "sync/dryrun.h"
+#include "sync/runtime.h"
+
+void inst_log(struct hub_instance *inst, int level, const char *fmt, ...)
+{
+    char scope[160];
+    snprintf(scope, sizeof scope, "%s/%s", inst->rt->cfg->name, inst->cfg->name);
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg((enum log_level)level, scope, fmt, ap);
+    va_end(ap);
+}
+
+static const char *h_tenant(struct hub_instance *i) { return i->rt->cfg->name; }
+static const char *h_channel(struct hub_instance *i) { return i->cfg->name; }
+static enum hub_mode h_mode(struct hub_instance *i) { return i->mode; }
+
+static void h_log(struct hub_instance *i, enum hub_log_level level, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if ((int)level < HUB_LOG_ERROR || level > HUB_LOG_DEBUG) level = HUB_LOG_INFO;
+    if (level == HUB_LOG_ERROR) str_copy(i->last_error, msg, sizeof i->last_error);
+    inst_log(i, (int)level, "%s", msg);
+}
+
+static const struct hub_config_entry *map_entry(struct hub_instance *i, const char *key)
+{
+    for (const struct hub_config_entry *e = i->desc->config; e && e->key; e++)
+        if (strcmp(e->key, key) == 0) return e;
+    return NULL;
+}
+
+static const char *h_config_str(struct hub_instance *i, const char *key)
+{
+    return config_channel_get(i->cfg, i->desc->config, key);
+}
+
+static int64_t h_config_int(struct hub_instance *i, const char *key)
+{
+    const char *v = h_config_str(i, key);
+    const struct hub_config_entry *e = map_entry(i, key);
+    if (!v) return 0;
+    int64_t out = 0;
+    if (e && e->type == HUB_CFG_BOOL) return parse_bool(v) == 1;
+    if (e && e->type == HUB_CFG_DURATION) return parse_duration_ms(v, &out) == 0 ? out : 0;
+    return parse_i64(v, &out) == 0 ? out : 0;
+}
+
+static char *h_secret(struct hub_instance *i, const char *key)
+{
+    const struct hub_config_entry *e = map_entry(i, key);
+    if (!e || e->type != HUB_CFG_SECRET) {
+        inst_log(i, 0, "secret('%s'): not a secret key of this plugin", key);
+        return NULL;
+    }
+    const char *ref = h_config_str(i, key);
+    if (!ref) return NULL;
+    char err[256];
+    char *v = secret_resolve(ref, err, sizeof err);
+    if (!v) inst_log(i, 0, "secret '%s': %s", key, err); /* err never holds the value */
+    return v;
+}
+
+static void h_free_secret(char *s)
+{
+    if (s) hub_wipe(s, strlen(s));
+    free(s);
+}
+
+static void h_free(void *p) { free(p); }
+
+/* ------------------------------------------------------------ timers */
+static void timer_fire(uv_timer_t *h)
+{
+    struct rt_timer *t = h->data;
+    t->fn(t->arg);
+}
+
+static void timer_closed(uv_handle_t *h) { free(h->data); }
+
+static uint64_t h_timer_start(struct hub_instance *i, uint64_t first_ms, uint64_t repeat_ms,
+                              hub_timer_fn fn, void *arg)
+{
+    struct rt_timer *t = xcalloc(1, sizeof *t);
+    t->id = ++i->next_timer_id;
+    t->inst = i;
+    t->fn = fn;
+    t->arg = arg;
+    uv_timer_init(i->rt->hubd->loop, &t->handle);
+    t->handle.data = t;
+    uv_timer_start(&t->handle, timer_fire, first_ms, repeat_ms);
+    t->next = i->timers;
+    i->timers = t;
+    return t->id;
+}
+
+static void h_timer_stop(struct hub_instance *i, uint64_t id)
+{
+    for (struct rt_timer **pp = &i->timers; *pp; pp = &(*pp)->next) {
+        if ((*pp)->id != id) continue;
+        struct rt_timer *t = *pp;
+        *pp = t->next;
+        uv_timer_stop(&t->handle);
+        uv_close((uv_handle_t *)&t->handle, timer_closed);
+        return;
+    }
+}
+
+static uint64_t h_now_ms(struct hub_instance *i) { (void)i; return now_ms(); }
+
+/* ------------------------------------------------------------ outbound HTTP */
+static int h_http(struct hub_instance *i, const struct hub_http_request *req, hub_http_done_fn done,
+                  void *arg)
+{
+    if (i->mode == HUB_MODE_DRY_RUN) return dryrun_record(i, req, done, arg);
+    if (i->mode == HUB_MODE_PAUSED) return -1;
+    struct http_client *c = i->rt->hubd->client;
+    if (!c) return -1;
+    struct hub_http_request r = *req;
+    if (!r.timeout_ms) r.timeout_ms = i->desc->limits.timeout_ms;
+    return http_client_request(c, &r, done, arg, NULL);
+}
+
+/* ------------------------------------------------------------ inbound HTTP */
+#define REQ(r) ((struct http_request *)(r))
+static const char *h_req_method(struct hub_http_req *r) { return http_request_method(REQ(r)); }
+static const char *h_req_path(struct hub_http_req *r) { return http_request_route_rest(REQ(r)); }
+static const char *h_req_query(struct hub_http_req *r) { return http_request_query(REQ(r)); }
+static const char *h_req_header(struct hub_http_req *r, const char *n) { return http_request_header(REQ(r), n); }
+static const char *h_req_body(struct hub_http_req *r, size_t *len) { return http_request_body(REQ(r), len); }
+static void h_respond(struct hub_http_req *r, int status, const struct hub_header *h, size_t n,
+                      const char *body, size_t len)
+{
+    http_respond(REQ(r), status, h, n, body, len);
+}
+
+/* ------------------------------------------------------------ events */
+static int h_emit(struct hub_instance *i, const char *idem_key, const char *events_json,
+                  hub_emit_done_fn done, void *arg)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(events_json, 0, &jerr);
+    if (!v || (!json_is_object(v) && !json_is_array(v))) {
+        inst_log(i, 1, "emit: not a JSON event or array of events: %s", v ? "wrong type" : jerr.text);
+        json_decref(v);
+        return -1;
+    }
+    int rc = 0;
+    if (json_is_object(v)) {
+        if (!json_object_get(v, "channel")) json_object_set_new(v, "channel", json_string(i->cfg->name));
+        rc = rt_emit(i->rt, i, idem_key, v, done, arg);
+    } else {
+        /* One key for the whole array: the first event carries it, the rest get
+         * "<key>#<n>" so a redelivery is recognised event by event. */
+        size_t n = json_array_size(v), k;
+        json_t *ev;
+        if (n == 0 && done) done(arg, HUB_EMIT_COMMITTED, NULL);
+        json_array_foreach(v, k, ev) {
+            if (!json_object_get(ev, "channel")) json_object_set_new(ev, "channel", json_string(i->cfg->name));
+            char *key = idem_key ? (k ? xasprintf("%s#%zu", idem_key, k) : xstrdup(idem_key)) : NULL;
+            /* Only the last event reports back: they all commit together. */
+            rc |= rt_emit(i->rt, i, key, ev, k + 1 == n ? done : NULL, k + 1 == n ? arg : NULL);
+            free(key);
+        }
+    }
+    json_decref(v);
+    return rc ? -1 : 0;
+}
+
+static char *h_map_from_channel(struct hub_instance *i, const char *kind, const char *payload_json,
+                                char **error)
+{
+    *error = NULL;
+    if (!i->tch->mapping) {
+        *error = xasprintf("channel '%s' has no loaded mapping", i->cfg->name);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *payload = json_loads(payload_json, JSON_DECODE_ANY, &jerr);
+    if (!payload) {
+        *error = xasprintf("payload is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+        return NULL;
+    }
+    json_t *ctx = json_deep_copy(i->rt->t->ctx_base);
+    json_object_set_new(ctx, "channel", json_string(i->cfg->name));
+    json_t *events = mapping_from_channel(i->tch->mapping, kind, payload, ctx, error);
+    json_decref(ctx);
+    json_decref(payload);
+    if (!events) return NULL;
+    char *out = json_dumps(events, JSON_COMPACT);
+    json_decref(events);
+    return out;
+}
+
+/* ------------------------------------------------------------ pushing and tasks */
+static void h_push_done(struct hub_batch *b, const struct hub_push_result *r) { push_batch_done(b, r); }
+
+static void h_rate_hint(struct hub_instance *i, double remaining, double capacity, double refill,
+                        uint32_t retry_after_ms)
+{
+    bucket_hint(&i->bucket, remaining, capacity, refill, retry_after_ms, mono_ms());
+}
+
+static void h_reconcile_seen(struct hub_task *t, const char *sku, int64_t q, const char *payload)
+{
+    task_seen(t, sku, q, payload);
+}
+
+static void h_task_done(struct hub_task *t, int status, const char *message) { task_finish(t, status, message); }
+
+/* ------------------------------------------------------------ the model, read only */
+static char *read_doc(struct hub_instance *i, int product, const char *id)
+{
+    struct txn *txn = NULL;
+    if (!id || txn_begin(i->rt->t->store, 0, &txn) != 0) return NULL;
+    char *txt = NULL;
+    size_t len;
+    int rc = product ? store_product_get(txn, id, &txt, &len) : store_variant_get(txn, id, &txt, &len);
+    txn_abort(txn);
+    return rc == 0 ? txt : NULL;
+}
+
+static char *h_product_get(struct hub_instance *i, const char *id) { return read_doc(i, 1, id); }
+static char *h_variant_get(struct hub_instance *i, const char *sku) { return read_doc(i, 0, sku); }
+
+static int64_t h_available(struct hub_instance *i, const char *sku)
+{
+    struct txn *txn = NULL;
+    if (!sku || txn_begin(i->rt->t->store, 0, &txn) != 0) return -1;
+    int64_t a = engine_available(i->rt->t, txn, sku, i->cfg->name);
+    txn_abort(txn);
+    return a < 0 ? -1 : a;
+}
+
+static char *h_listing_get(struct hub_instance *i, const char *sku)
+{
+    struct txn *txn = NULL;
+    if (!sku || txn_begin(i->rt->t->store, 0, &txn) != 0) return NULL;
+    struct listing l = {.quantity = -1};
+    char *out = NULL;
+    if (store_listing_get(txn, i->cfg->name, sku, &l) == 0) {
+        json_t *o = json_pack("{s:o, s:I, s:o, s:I}", "external",
+                              l.external ? json_loads(l.external, 0, NULL) : json_null(), "quantity",
+                              (json_int_t)l.quantity, "payload",
+                              l.payload ? json_loads(l.payload, 0, NULL) : json_null(), "pushed_at",
+                              (json_int_t)l.pushed_ms);
+        if (o) out = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        listing_free(&l);
+    }
+    txn_abort(txn);
+    return out;
+}
+
+static char *h_state_get(struct hub_instance *i, const char *name)
+{
+    struct txn *txn = NULL;
+    if (!name || txn_begin(i->rt->t->store, 0, &txn) != 0) return NULL;
+    char *v = NULL;
+    if (store_state_get(txn, i->cfg->name, name, &v) != 0) v = NULL;
+    txn_abort(txn);
+    return v;
+}
+
+static int h_state_set(struct hub_instance *i, const char *name, const char *value)
+{
+    struct txn *txn = NULL;
+    if (!name || !value || txn_begin(i->rt->t->store, 1, &txn) != 0) return -1;
+    if (store_state_set(txn, i->cfg->name, name, value) != 0) {
+        txn_abort(txn);
+        return -1;
+    }
+    return txn_commit(txn);
+}
+
+/* ------------------------------------------------------------ metrics */
+static struct metric *plugin_metric(struct hub_instance *i, const char *name, int gauge)
+{
+    char full[160];
+    snprintf(full, sizeof full, "hub_plugin_%s_%s", i->desc->name, name);
+    for (char *p = full; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            *p = '_';
+    struct metric_label labels[] = {{"tenant", i->rt->cfg->name}, {"channel", i->cfg->name}};
+    return gauge ? metrics_gauge(metrics_default(), full, "plugin gauge", labels, 2)
+                 : metrics_counter(metrics_default(), full, "plugin counter", labels, 2);
+}
+
+static void h_metric_add(struct hub_instance *i, const char *name, double delta)
+{
+    struct metric *m = plugin_metric(i, name, 0);
+    if (m) metric_add(m, delta);
+}
+
+static void h_metric_set(struct hub_instance *i, const char *name, double value)
+{
+    struct metric *m = plugin_metric(i, name, 1);
+    if (m) metric_set(m, value);
+}
+
+const struct hub_host hub_host_table = {
+    .abi_major = HUB_ABI_MAJOR,
+    .abi_minor = HUB_ABI_MINOR,
+    .struct_size = sizeof(struct hub_host),
+    .tenant = h_tenant,
+    .channel = h_channel,
+    .mode = h_mode,
+    .log = h_log,
+    .config_str = h_config_str,
+    .config_int = h_config_int,
+    .secret = h_secret,
+    .free_secret = h_free_secret,
+    .free = h_free,
+    .timer_start = h_timer_start,
+    .timer_stop = h_timer_stop,
+    .now_ms = h_now_ms,
+    .http = h_http,
+    .req_method = h_req_method,
+    .req_path = h_req_path,
+    .req_query = h_req_query,
+    .req_header = h_req_header,
+    .req_body = h_req_body,
+    .respond = h_respond,
+    .emit = h_emit,
+    .map_from_channel = h_map_from_channel,
+    .push_done = h_push_done,
+    .rate_hint = h_rate_hint,
+    .reconcile_seen = h_reconcile_seen,
+    .task_done = h_task_done,
+    .product_get = h_product_get,
+    .variant_get = h_variant_get,
+    .available = h_available,
+    .listing_get = h_listing_get,
+    .state_get = h_state_get,
+    .state_set = h_state_set,
+    .metric_add = h_metric_add,
+    .metric_set = h_metric_set,
+    .hmac_sha256 = hub_hmac_sha256,
+    .secure_equal = hub_secure_equal,
+    .base64_encode = hub_base64_encode,
+    .hex_encode = hub_hex_encode,
+};
