@@ -154,10 +154,11 @@ static void *must_calloc(struct example *ex, size_t n, size_t size)
     return p;
 }
 
-/* Every item gets the same transient answer. */
-static void all_retry(struct pending *p, size_t n, const char *message)
+/* The items answered OK so far (all when only_ok is 0) become RETRY. */
+static void all_retry(struct pending *p, size_t n, const char *message, int only_ok)
 {
     for (size_t i = 0; i < n; i++) {
+        if (only_ok && p->results[i].status != HUB_OK) continue;
         p->results[i].status = HUB_RETRY;
         p->results[i].message = message;
         p->results[i].external = NULL;
@@ -180,17 +181,17 @@ void example_push_batch(void *ctx, struct hub_batch *batch, const struct hub_pus
         snprintf(message, sizeof message,
                  "example: simulated transient failure (every %lld batches)",
                  (long long)ex->retry_every);
-        all_retry(&p, n, message);
+        all_retry(&p, n, message, 0);
     } else {
         int oom = 0;
         for (size_t i = 0; i < n && !oom; i++) oom = item_line(ex, &p, i, &items[i]) < 0;
         if (oom) {
-            all_retry(&p, n, "example: out of memory");
+            all_retry(&p, n, "example: out of memory", 1);
         } else if (p.len > 0 && write_all(ex, p.lines, p.len) < 0) {
             snprintf(message, sizeof message, "example: cannot write %s: %s", ex->path,
                      strerror(errno));
             host->log(ex->inst, HUB_LOG_WARN, "%s", message);
-            all_retry(&p, n, message); /* nothing (or a torn line) was written */
+            all_retry(&p, n, message, 1); /* nothing (or a torn line) was written */
         }
     }
 

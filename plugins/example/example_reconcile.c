@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 /* Replay the file into {sku: {"quantity": n?, "payload": {...}?}} in first-seen order. */
-static json_t *replay(struct example *ex, FILE *f, size_t *bad_lines)
+static json_t *replay(FILE *f, size_t *bad_lines)
 {
     json_t *shown = json_object();
     char *line = NULL;
@@ -53,7 +53,6 @@ static json_t *replay(struct example *ex, FILE *f, size_t *bad_lines)
         json_decref(rec);
     }
     free(line);
-    (void)ex;
     return shown;
 }
 
@@ -78,7 +77,7 @@ void example_reconcile(void *ctx, struct hub_task *task, const char *const *skus
         return;
     }
     size_t bad = 0, reported = 0;
-    json_t *shown = f ? replay(ex, f, &bad) : json_object(); /* no file: nothing shown */
+    json_t *shown = f ? replay(f, &bad) : json_object(); /* no file: nothing shown */
     if (f) fclose(f);
     if (bad)
         host->log(ex->inst, HUB_LOG_WARN, "example: %zu unreadable line(s) in %s skipped", bad,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -458,6 +459,24 @@ static void test_host_without_metrics(void **state)
     batch_clear(&b);
 }
 
+static void test_write_failure_is_retry(void **state)
+{
+    struct fixture *f = *state;
+    f->inst.fail_skus = "X-9";
+    start(f);
+    /* The channel becomes unwritable: the file is replaced by a directory. */
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(mkdir(f->path, 0755), 0);
+    struct hub_batch b = {0};
+    const struct hub_push_item items[] = {STOCK(1, "A-1", 2), STOCK(2, "X-9", 1)};
+    push(f, &b, items, 2);
+    assert_int_equal(b.status[0], HUB_RETRY); /* transient: the core retries */
+    assert_non_null(strstr(b.message[0], "example: cannot write"));
+    assert_int_equal(b.status[1], HUB_FATAL); /* a refusal stays a refusal */
+    assert_int_equal(rmdir(f->path), 0);
+    batch_clear(&b);
+}
+
 static void test_empty_batch_answered(void **state)
 {
     struct fixture *f = *state;
@@ -482,6 +501,7 @@ int main(void)
         T(test_reconcile_reports_pushed_state),
         T(test_init_without_path_fails),
         T(test_host_without_metrics),
+        T(test_write_failure_is_retry),
         T(test_empty_batch_answered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
