@@ -25,7 +25,7 @@ static int check_script(const struct hub_config *cfg, const char *what, const ch
     return 0;
 }
 
-int hubd_check(const struct hub_config *cfg, FILE *out, int verbose)
+int hubd_check(const struct hub_config *cfg, FILE *out, int verbose, int strict)
 {
     int errors = 0;
     for (size_t i = 0; i < cfg->n_tenants; i++) {
@@ -35,8 +35,9 @@ int hubd_check(const struct hub_config *cfg, FILE *out, int verbose)
             struct plugin_handle *p = NULL;
             char err[1024];
             if (plugin_load(cfg->plugin_dir, ch->plugin, &p, err, sizeof err) != 0) {
-                fprintf(out, "%s:%d: channel '%s': %s\n", ch->file, ch->line, ch->name, err);
-                errors++;
+                fprintf(out, "%s%s:%d: channel '%s': %s\n", strict ? "" : "warning: ", ch->file, ch->line,
+                        ch->name, err);
+                errors += strict;
                 continue;
             }
             struct config_errors errs = {0};
@@ -65,8 +66,8 @@ int hubd_check(const struct hub_config *cfg, FILE *out, int verbose)
             struct store *s = NULL;
             char err[1024];
             if (store_open(&s, tc->data_dir, tc->name, STORE_RDONLY, 0, err, sizeof err) != 0) {
-                fprintf(out, "tenant %s: %s\n", tc->name, err);
-                errors++;
+                fprintf(out, "%stenant %s: %s\n", strict ? "" : "warning: ", tc->name, err);
+                errors += strict;
             } else {
                 if (verbose) fprintf(out, "ok  tenant %s store %s\n", tc->name, tc->data_dir);
                 store_close(s);

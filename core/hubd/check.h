@@ -11,7 +11,10 @@
 
 #include "config/config.h"
 
-/* Returns the number of errors (each printed to `out` on its own line). */
-int hubd_check(const struct hub_config *cfg, FILE *out, int verbose);
+/* Returns the number of errors (each printed to `out` on its own line).
+ * With strict = 0 (a normal start) a plugin that cannot be loaded or a store
+ * that cannot be opened is only a warning: that channel or tenant is marked
+ * failed at run time and the rest runs.  Bad settings are always errors. */
+int hubd_check(const struct hub_config *cfg, FILE *out, int verbose, int strict);
 
 #endif

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         if (l < 0) { fprintf(stderr, "hubd: unknown log level '%s'\n", level); config_free(cfg); return 2; }
         log_set_level((enum log_level)l);
     }
-    int errors = hubd_check(cfg, check ? stdout : stderr, check);
+    int errors = hubd_check(cfg, check ? stdout : stderr, check, check);
     if (check) {
         printf("%s: %d error(s), %zu tenant(s)\n", dir, errors, cfg->n_tenants);
         config_free(cfg);
