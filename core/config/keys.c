@@ -223,7 +223,7 @@ int config_check_currency(const char *value, char *why, size_t why_len)
 int config_check_name(const char *value, char *why, size_t why_len)
 {
     if (valid_name(value)) return 0;
-    snprintf(why, why_len, "must be a name of a-z, 0-9, _ and - (1 to 63 characters, starting "
+    snprintf(why, why_len, "must use only a-z, 0-9, _ and - (1 to 63 characters, starting "
                            "with a letter or digit), not '%.60s'", value);
     return -1;
 }

@@ -169,6 +169,10 @@ static int check_pair(struct config_parse *p, const char *s, size_t n)
 {
     const char *eq = memchr(s, '=', n);
     const char *colon = memchr(s, ':', n);
+    if (!eq && colon) {
+        ERR(p, p->line, "expected 'key = value' (':' does not separate a key from its value here)");
+        return -1;
+    }
     if (!eq) {
         /* The line is not quoted: it might be a pasted credential. */
         ERR(p, p->line, "expected 'key = value', a [section] or a comment");
