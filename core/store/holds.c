@@ -191,7 +191,13 @@ int store_hold_commit(struct txn *t, const char *hold_id, const char *ref)
     /* plan: default location first, then the others in key order */
     struct draw_plan p = {.need = h.qty};
     int64_t def = 0;
-    rc = store_stock_locations(t, h.sku, default_level, &def);
+    struct stock_totals st;
+    rc = store_stock_get(t, h.sku, &st);
+    if (rc == 0 && st.reserved < h.qty)
+        rc = store_txn_refuse(t, STORE_EINSUFFICIENT,
+                              "SKU %s: cannot commit hold %s of %" PRId64 ", %" PRId64 " reserved",
+                              h.sku, hold_id, h.qty, st.reserved);
+    if (rc == 0) rc = store_stock_locations(t, h.sku, default_level, &def);
     if (rc == 0 && def > 0) plan_add(&p, STOCK_DEFAULT_LOCATION, def < h.qty ? def : h.qty);
     if (rc == 0 && p.need > 0) rc = store_stock_locations(t, h.sku, plan_location, &p);
     if (rc == 0 && p.need > 0)
