@@ -11,7 +11,13 @@
  *
  * Values cross as plain data: JSON objects become tables, arrays become
  * sequences, integers stay Lua integers (money is integer minor units; a float
- * coming back where an integer is expected is an error).
+ * coming back where an integer is expected is an error).  JSON null members
+ * of objects are left out (the field reads as nil); null inside an array is
+ * the sentinel hub.null.  Going back, a table with keys 1..n is an array, an
+ * empty table is {} unless marked with hub.array(t) (arrays that came in as
+ * JSON keep that mark), hub.null is null.  Inputs are read-only by contract:
+ * consecutive items of one batch with the same product object share one
+ * product table.  docs/mapping-guide.md has the details.
  *
  * Sandbox: allow-listed read-only globals (no io, os, debug, load of strings
  * from outside, dofile, loadfile, package, collectgarbage); `require` resolves
@@ -83,5 +89,12 @@ struct mapping_status {
     size_t memory_bytes;    /* current Lua heap */
 };
 void mapping_status(const struct mapping *m, struct mapping_status *out);
+
+/* The script's path (as resolved at open) and the scripts directory whose
+ * lib/ serves require().  Owned by the mapping. */
+const char *mapping_path(const struct mapping *m);
+const char *mapping_scripts_dir(const struct mapping *m);
+
+/* Reloading on save (uv_fs_event + debounce): core/lua/watch.h. */
 
 #endif /* HUB_LUA_MAPPING_H */

@@ -1,0 +1,106 @@
+/*
+ * luatest.h - header-only helpers for the tests/unit/test_lua*.c programs
+ * (static inline so unused ones cost nothing and no helper object is linked
+ * into other tests).
+ */
+#ifndef HUB_TESTS_LUATEST_H
+#define HUB_TESTS_LUATEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/util.h"
+#include "lua/mapping.h"
+
+static inline const char *luatest_src(void)
+{
+    const char *s = getenv("HUB_SRC_DIR");
+    return s && *s ? s : ".";
+}
+
+/* "<src>/<rel>" in a static rotating buffer (enough for a few at once). */
+static inline const char *luatest_path(const char *fmt, ...)
+{
+    static char bufs[8][1024];
+    static int next;
+    char rel[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    char *b = bufs[next++ % 8];
+    snprintf(b, 1024, "%s/%s", luatest_src(), rel);
+    return b;
+}
+
+/* Open a mapping or fail the test with the loader's message. */
+static inline struct mapping *luatest_open(const char *scripts_dir, const char *path,
+                                           size_t mem, uint64_t budget)
+{
+    struct mapping_limits lim = {mem, budget};
+    struct mapping *m = NULL;
+    char err[1024] = "";
+    if (mapping_open(&m, scripts_dir, path, &lim, err, sizeof err) != 0) {
+        fprintf(stderr, "mapping_open(%s): %s\n", path, err);
+        return NULL;
+    }
+    return m;
+}
+
+static inline json_t *luatest_json(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
+    if (!j) fprintf(stderr, "bad test JSON: %s: %s\n", e.text, text);
+    return j;
+}
+
+static inline json_t *luatest_json_file(const char *path)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    if (!j) fprintf(stderr, "%s: %s (line %d)\n", path, e.text, e.line);
+    return j;
+}
+
+/* A fresh temporary directory (caller removes it with luatest_rmrf). */
+static inline char *luatest_tmpdir(void)
+{
+    char tmpl[] = "/tmp/hub-luatest-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? xstrdup(d) : NULL;
+}
+
+static inline int luatest_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    size_t n = strlen(text);
+    int ok = fwrite(text, 1, n, f) == n;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static inline void luatest_rmrf(const char *dir)
+{
+    char cmd[1200];
+    if (!dir || strncmp(dir, "/tmp/hub-luatest-", 17) != 0) return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Does `s` contain `needle`?  Prints both when not (for the test log). */
+static inline int luatest_has(const char *s, const char *needle)
+{
+    if (s && strstr(s, needle)) return 1;
+    fprintf(stderr, "expected \"%s\" in: %s\n", needle, s ? s : "(null)");
+    return 0;
+}
+
+#endif
