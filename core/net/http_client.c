@@ -151,7 +151,10 @@ static void req_free(struct http_client *c, struct hc_req *r)
     free(r);
 }
 
-/* Count, call done once, free.  r is already unlinked and out of the multi. */
+static const char CANCELLED[] = "cancelled";
+
+/* Count, call done once, free.  r is already unlinked and out of the multi.
+ * error is CANCELLED for a cancel. */
 static void req_deliver(struct http_client *c, struct hc_req *r, int status, const char *error)
 {
     struct hub_header *hh = NULL;
@@ -174,7 +177,7 @@ static void req_deliver(struct http_client *c, struct hc_req *r, int status, con
     };
     c->stats.in_flight--;
     if (status > 0) c->stats.responses++;
-    else if (error && strcmp(error, "cancelled") == 0) c->stats.cancelled++;
+    else if (error == CANCELLED) c->stats.cancelled++;
     else c->stats.failures++;
     r->done(r->arg, &resp);
     free(hh);
@@ -568,7 +571,7 @@ int http_client_cancel(struct http_client *c, uint64_t request_id)
     enter(c);
     req_unlink(c, r);
     curl_multi_remove_handle(c->multi, r->easy);
-    req_deliver(c, r, 0, "cancelled");
+    req_deliver(c, r, 0, CANCELLED);
     leave(c);
     return 0;
 }
@@ -631,7 +634,7 @@ void http_client_free(struct http_client *c)
         struct hc_req *r = c->reqs;
         req_unlink(c, r);
         curl_multi_remove_handle(c->multi, r->easy);
-        req_deliver(c, r, 0, "cancelled");
+        req_deliver(c, r, 0, CANCELLED);
     }
     leave(c);
 }

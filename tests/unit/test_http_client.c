@@ -30,7 +30,6 @@ static int g_port;
 
 static int server_start(void **state)
 {
-    (void)state;
     const char *src = getenv("HUB_SRC_DIR");
     char *script = xasprintf("%s/tests/sim/http_echo.py", src ? src : ".");
     int in[2], out[2];
@@ -50,26 +49,17 @@ static int server_start(void **state)
         return -1;
     }
     g_srv_stdin = in[1];
-    char line[32];
-    size_t n = 0;
-    while (n < sizeof(line) - 1) {
-        ssize_t k = read(out[0], line + n, 1);
-        if (k <= 0 || line[n] == '\n') break;
-        n++;
-    }
-    line[n] = '\0';
-    close(out[0]);
-    g_port = atoi(line);
-    if (g_port <= 0) {
+    FILE *f = fdopen(out[0], "r");
+    if (!f || fscanf(f, "%d", &g_port) != 1 || g_port <= 0) {
         fprintf(stderr, "http_echo.py did not report a port\n");
         return -1;
     }
+    fclose(f);
     return 0;
 }
 
 static int server_stop(void **state)
 {
-    (void)state;
     if (g_srv_pid > 0) {
         kill(g_srv_pid, SIGTERM);
         waitpid(g_srv_pid, NULL, 0);
@@ -89,7 +79,7 @@ struct ctx {
     struct http_client *c;
 };
 
-static void on_tick(uv_timer_t *t) { (void)t; }
+static void on_tick(uv_timer_t *t) {}
 
 static void ctx_init(struct ctx *x, const struct http_client_opts *opts)
 {
@@ -193,11 +183,23 @@ static uint64_t send_req(struct ctx *x, const char *method, const char *path, co
     return id;
 }
 
-static void assert_counters_consistent(struct http_client *c)
+/* Expected counters (-1: any), and the invariant that ties them together. */
+static void assert_stats(struct http_client *c, long req, long resp, long fail, long canc, long infl)
 {
     struct http_client_stats s;
     http_client_get_stats(c, &s);
     assert_int_equal(s.requests, s.responses + s.failures + s.cancelled + s.in_flight);
+    const long want[] = {req, resp, fail, canc, infl};
+    const uint64_t got[] = {s.requests, s.responses, s.failures, s.cancelled, s.in_flight};
+    for (size_t i = 0; i < ARRAY_LEN(want); i++)
+        if (want[i] >= 0) assert_int_equal(got[i], (uint64_t)want[i]);
+}
+
+/* Run until r's done ran, which must be exactly once by then. */
+static void wait_one(struct ctx *x, struct result *r)
+{
+    run_until(x, &r->calls, 1, 20000);
+    assert_int_equal(r->calls, 1);
 }
 
 static unsigned char pattern_byte(size_t i) { return (unsigned char)(i % 251); }
@@ -205,13 +207,11 @@ static unsigned char pattern_byte(size_t i) { return (unsigned char)(i % 251); }
 /* ------------------------------------------------------------ tests */
 static void test_get_status_headers_body(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     struct result r = {0};
     send_req(&x, "GET", "/status?code=200", NULL, 0, 0, &r);
-    run_until(&x, &r.calls, 1, 10000);
-    assert_int_equal(r.calls, 1);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 200);
     assert_null(r.error);
     assert_int_equal(r.body_len, 10);
@@ -230,19 +230,13 @@ static void test_get_status_headers_body(void **state)
     assert_string_equal(cookies[0], "a=1");
     assert_string_equal(cookies[1], "b=2");
 
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.requests, 1);
-    assert_int_equal(s.responses, 1);
-    assert_int_equal(s.failures, 0);
-    assert_int_equal(s.in_flight, 0);
+    assert_stats(x.c, 1, 1, 0, 0, 0);
     result_free(&r);
     ctx_finish(&x);
 }
 
 static void test_post_binary_body_and_headers(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     const size_t n = 1100000; /* > 1 MiB: curl would add Expect: 100-continue */
@@ -254,13 +248,10 @@ static void test_post_binary_body_and_headers(void **state)
     char *body = xmalloc(n);
     memcpy(body, expect, n);
     char *method = xstrdup("POST"), *url = url_for("/echo");
+    static const char *const hv[3][2] = {
+        {"X-Custom", "hello world"}, {"X-Empty", ""}, {"Content-Type", "application/octet-stream"}};
     struct hub_header *h = xcalloc(3, sizeof(*h));
-    h[0].name = xstrdup("X-Custom");
-    h[0].value = xstrdup("hello world");
-    h[1].name = xstrdup("X-Empty");
-    h[1].value = xstrdup("");
-    h[2].name = xstrdup("Content-Type");
-    h[2].value = xstrdup("application/octet-stream");
+    for (int i = 0; i < 3; i++) h[i] = (struct hub_header){xstrdup(hv[i][0]), xstrdup(hv[i][1])};
     struct hub_http_request req = {.method = method, .url = url, .headers = h, .n_headers = 3,
                                    .body = body, .body_len = n, .timeout_ms = 10000};
     struct result r = {0};
@@ -277,16 +268,14 @@ static void test_post_binary_body_and_headers(void **state)
     }
     free(h);
 
-    run_until(&x, &r.calls, 1, 10000);
-    assert_int_equal(r.calls, 1);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(hdr(&r, "x-method"), "POST");
     assert_string_equal(hdr(&r, "x-body-len"), "1100000");
     assert_int_equal(r.body_len, n);
     assert_memory_equal(r.body, expect, n);
     assert_string_equal(hdr(&r, "x-req-x-custom"), "hello world");
-    assert_non_null(hdr(&r, "x-req-x-empty"));
-    assert_string_equal(hdr(&r, "x-req-x-empty"), "");
+    assert_string_equal(hdr(&r, "x-req-x-empty"), ""); /* sent, empty */
     assert_string_equal(hdr(&r, "x-req-content-type"), "application/octet-stream");
     assert_string_equal(hdr(&r, "x-req-user-agent"), "hub/1.0");
     assert_null(hdr(&r, "x-req-expect"));
@@ -298,59 +287,47 @@ static void test_post_binary_body_and_headers(void **state)
 
 static void test_methods_and_bodies(void **state)
 {
-    (void)state;
+    static const struct {
+        const char *method, *body;
+        size_t len;
+        const char *content_length; /* as the server saw it; NULL: none sent */
+    } cases[] = {
+        {"PUT", "put\0body", 8, "8"},   {"PATCH", "patch-body", 10, "10"},
+        {"DELETE", "del-body", 8, "8"},  {"PURGE", NULL, 0, NULL},
+        {"POST", NULL, 0, "0"},          {"GET", NULL, 0, NULL},
+        {"HEAD", NULL, 0, NULL},
+    };
+    enum { N = ARRAY_LEN(cases) };
     struct ctx x;
     ctx_init(&x, NULL);
     int done = 0;
-    struct result put = {.counter = &done}, patch = {.counter = &done}, del = {.counter = &done},
-                  purge = {.counter = &done}, empty_post = {.counter = &done},
-                  get = {.counter = &done}, head = {.counter = &done};
-    send_req(&x, "PUT", "/echo", "put\0body", 8, 0, &put);
-    send_req(&x, "PATCH", "/echo", "patch-body", 10, 0, &patch);
-    send_req(&x, "DELETE", "/echo", "del-body", 8, 0, &del);
-    send_req(&x, "PURGE", "/echo", NULL, 0, 0, &purge);
-    send_req(&x, "POST", "/echo", NULL, 0, 0, &empty_post);
-    send_req(&x, "GET", "/echo", NULL, 0, 0, &get);
-    send_req(&x, "HEAD", "/echo", NULL, 0, 0, &head);
-    run_until(&x, &done, 7, 10000);
-    assert_int_equal(done, 7);
-
-    assert_int_equal(put.status, 200);
-    assert_string_equal(hdr(&put, "x-method"), "PUT");
-    assert_int_equal(put.body_len, 8);
-    assert_memory_equal(put.body, "put\0body", 8);
-    assert_null(hdr(&put, "x-req-content-type")); /* no default form type */
-
-    assert_string_equal(hdr(&patch, "x-method"), "PATCH");
-    assert_string_equal(patch.body, "patch-body");
-    assert_string_equal(hdr(&del, "x-method"), "DELETE");
-    assert_string_equal(del.body, "del-body");
-
-    assert_string_equal(hdr(&purge, "x-method"), "PURGE");
-    assert_string_equal(hdr(&purge, "x-body-len"), "0");
-
-    assert_string_equal(hdr(&empty_post, "x-method"), "POST");
-    assert_string_equal(hdr(&empty_post, "x-req-content-length"), "0");
-
-    assert_string_equal(hdr(&get, "x-method"), "GET");
-    assert_null(hdr(&get, "x-req-content-length"));
-    assert_null(hdr(&get, "x-req-content-type"));
-
-    assert_int_equal(head.status, 200);
-    assert_string_equal(hdr(&head, "x-method"), "HEAD");
-    assert_int_equal(head.body_len, 0);
-
-    struct result *all[] = {&put, &patch, &del, &purge, &empty_post, &get, &head};
-    for (size_t i = 0; i < ARRAY_LEN(all); i++) {
-        assert_int_equal(all[i]->calls, 1);
-        result_free(all[i]);
+    struct result r[N];
+    memset(r, 0, sizeof(r));
+    for (size_t i = 0; i < N; i++) {
+        r[i].counter = &done;
+        send_req(&x, cases[i].method, "/echo", cases[i].body, cases[i].len, 0, &r[i]);
+    }
+    run_until(&x, &done, N, 10000);
+    assert_int_equal(done, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(r[i].calls, 1);
+        assert_int_equal(r[i].status, 200);
+        assert_string_equal(hdr(&r[i], "x-method"), cases[i].method);
+        if (cases[i].content_length)
+            assert_string_equal(hdr(&r[i], "x-req-content-length"), cases[i].content_length);
+        else
+            assert_null(hdr(&r[i], "x-req-content-length"));
+        assert_null(hdr(&r[i], "x-req-content-type")); /* no default form type */
+        size_t want = strcmp(cases[i].method, "HEAD") == 0 ? 0 : cases[i].len;
+        assert_int_equal(r[i].body_len, want); /* echoed byte for byte */
+        if (want) assert_memory_equal(r[i].body, cases[i].body, want);
+        result_free(&r[i]);
     }
     ctx_finish(&x);
 }
 
 static void test_100_concurrent(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     enum { N = 100 };
@@ -362,9 +339,7 @@ static void test_100_concurrent(void **state)
         r[i].counter = &done;
         send_req(&x, "POST", "/echo", body, (size_t)len, 20000, &r[i]);
     }
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.in_flight, N);
+    assert_stats(x.c, N, 0, 0, 0, N);
     run_until(&x, &done, N, 30000);
     run_for(&x, 100); /* nothing may arrive twice */
     assert_int_equal(done, N);
@@ -377,10 +352,7 @@ static void test_100_concurrent(void **state)
         result_free(&r[i]);
     }
     free(r);
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.requests, N);
-    assert_int_equal(s.responses, N);
-    assert_int_equal(s.in_flight, 0);
+    assert_stats(x.c, N, N, 0, 0, 0);
     ctx_finish(&x);
 }
 
@@ -430,7 +402,6 @@ static long count_connections(struct ctx *x)
 
 static void test_connection_reuse(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     long before = count_connections(&x); /* includes the connection it came on */
@@ -446,13 +417,11 @@ static void test_connection_reuse(void **state)
 
 static void test_timeout(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     struct result r = {0};
     send_req(&x, "GET", "/delay?ms=3000", NULL, 0, 300, &r);
-    run_until(&x, &r.calls, 1, 10000);
-    assert_int_equal(r.calls, 1);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 0);
     assert_non_null(r.error);
     assert_non_null(strstr(r.error, "timeout after 300 ms"));
@@ -463,16 +432,13 @@ static void test_timeout(void **state)
     result_free(&r);
 
     /* timeout_ms 0: the client's default applies */
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.failures, 1);
+    assert_stats(x.c, 1, 0, 1, 0, 0);
     ctx_finish(&x);
 
     struct http_client_opts o = {.timeout_ms = 250};
     ctx_init(&x, &o);
     send_req(&x, "GET", "/delay?ms=3000", NULL, 0, 0, &r);
-    run_until(&x, &r.calls, 1, 10000);
-    assert_int_equal(r.calls, 1);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.error, "timeout after 250 ms"));
     result_free(&r);
@@ -481,7 +447,6 @@ static void test_timeout(void **state)
 
 static void test_connection_refused(void **state)
 {
-    (void)state;
     /* A bound socket that never listens: connecting is refused, and nobody
      * else can take the port meanwhile. */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -499,23 +464,19 @@ static void test_connection_refused(void **state)
     struct result r = {0};
     assert_int_equal(http_client_request(x.c, &req, on_done, &r, NULL), 0);
     free(url);
-    run_until(&x, &r.calls, 1, 10000);
+    wait_one(&x, &r);
     close(fd);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.status, 0);
     assert_non_null(r.error);
     assert_non_null(strstr(r.error, "connection refused"));
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.failures, 1);
-    assert_int_equal(s.responses, 0);
+    assert_stats(x.c, 1, 0, 1, 0, 0);
     result_free(&r);
     ctx_finish(&x);
 }
 
 static void test_error_statuses_delivered_as_is(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     int done = 0;
@@ -532,10 +493,7 @@ static void test_error_statuses_delivered_as_is(void **state)
     assert_null(r429.error);
     assert_string_equal(hdr(&r429, "retry-after"), "7");
     assert_string_equal(r429.body, "status 429");
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.responses, 2);
-    assert_int_equal(s.failures, 0);
+    assert_stats(x.c, 2, 2, 0, 0, 0);
     result_free(&r500);
     result_free(&r429);
     ctx_finish(&x);
@@ -543,7 +501,6 @@ static void test_error_statuses_delivered_as_is(void **state)
 
 static void test_cancel(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     struct result r1 = {0}, r2 = {0}, r3 = {0}, fresh = {0};
@@ -569,7 +526,7 @@ static void test_cancel(void **state)
 
     /* the client keeps working, with r2 still outstanding */
     send_req(&x, "GET", "/status?code=200", NULL, 0, 0, &fresh);
-    run_until(&x, &fresh.calls, 1, 10000);
+    wait_one(&x, &fresh);
     assert_int_equal(fresh.status, 200);
     assert_int_equal(r2.calls, 0);
     assert_int_equal(http_client_cancel(x.c, id2), 0);
@@ -578,12 +535,7 @@ static void test_cancel(void **state)
     run_for(&x, 200);
     assert_int_equal(r1.calls, 1);
     assert_int_equal(r3.calls, 1);
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.cancelled, 3);
-    assert_int_equal(s.responses, 1);
-    assert_int_equal(s.in_flight, 0);
-    assert_counters_consistent(x.c);
+    assert_stats(x.c, 4, 1, 0, 3, 0);
     result_free(&r1);
     result_free(&r2);
     result_free(&r3);
@@ -591,103 +543,106 @@ static void test_cancel(void **state)
     ctx_finish(&x);
 }
 
-/* Per-request state the caller allocates and frees in done: leaks if done is
- * skipped, double free if it runs twice. */
+/* Counts done calls.  Every request carries heap state freed in done: a
+ * skipped done leaks (ASan), a second one double-frees. */
+struct probe {
+    struct ctx *x;
+    int calls, cancelled;
+    int free_client; /* the first done frees the client */
+};
+
 struct owned {
-    int *calls;
-    int *cancelled;
+    struct probe *p;
     char *scratch;
 };
 
 static void owned_done(void *arg, const struct hub_http_response *resp)
 {
     struct owned *o = arg;
-    (*o->calls)++;
-    if (resp->status == 0 && resp->error && strcmp(resp->error, "cancelled") == 0)
-        (*o->cancelled)++;
+    struct probe *p = o->p;
+    p->calls++;
+    if (resp->status == 0 && resp->error && strcmp(resp->error, "cancelled") == 0) p->cancelled++;
     free(o->scratch);
     free(o);
+    if (p->free_client && p->x->c) {
+        struct http_client *c = p->x->c;
+        p->x->c = NULL;
+        http_client_free(c);
+    }
 }
 
-static void send_owned(struct ctx *x, const char *path, int *calls, int *cancelled)
+static uint64_t send_owned(struct probe *p, const char *path)
 {
     struct owned *o = xcalloc(1, sizeof(*o));
-    o->calls = calls;
-    o->cancelled = cancelled;
+    o->p = p;
     o->scratch = xmalloc(100);
     char *url = url_for(path);
     struct hub_http_request req = {.method = "GET", .url = url, .timeout_ms = 20000};
-    assert_int_equal(http_client_request(x->c, &req, owned_done, o, NULL), 0);
+    uint64_t id = 0;
+    assert_int_equal(http_client_request(p->x->c, &req, owned_done, o, &id), 0);
     free(url);
+    return id;
 }
 
 static void test_free_with_requests_in_flight(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
-    int calls = 0, cancelled = 0;
-    for (int i = 0; i < 10; i++) send_owned(&x, "/delay?ms=5000", &calls, &cancelled);
+    struct probe p = {.x = &x};
+    for (int i = 0; i < 10; i++) send_owned(&p, "/delay?ms=5000");
     run_for(&x, 200); /* on the wire (8 per host) and queued (2) */
-    assert_int_equal(calls, 0);
+    assert_int_equal(p.calls, 0);
     http_client_free(x.c);
     x.c = NULL;
-    assert_int_equal(calls, 10);
-    assert_int_equal(cancelled, 10);
+    assert_int_equal(p.calls, 10);
+    assert_int_equal(p.cancelled, 10);
     ctx_finish(&x); /* loop runs empty, uv_loop_close succeeds */
-    assert_int_equal(calls, 10);
+    assert_int_equal(p.calls, 10);
 
     /* freed before the loop ever ran */
-    calls = cancelled = 0;
     ctx_init(&x, NULL);
-    for (int i = 0; i < 3; i++) send_owned(&x, "/echo", &calls, &cancelled);
+    p = (struct probe){.x = &x};
+    for (int i = 0; i < 3; i++) send_owned(&p, "/echo");
     ctx_finish(&x);
-    assert_int_equal(calls, 3);
-    assert_int_equal(cancelled, 3);
-}
-
-struct free_in_done {
-    struct ctx *x;
-    int calls, cancelled, refused_after_free;
-};
-
-static void free_in_done_cb(void *arg, const struct hub_http_response *resp)
-{
-    struct free_in_done *f = arg;
-    f->calls++;
-    if (resp->status == 0) {
-        if (strcmp(resp->error, "cancelled") == 0) f->cancelled++;
-        return;
-    }
-    http_client_free(f->x->c); /* from inside a done callback */
-    f->x->c = NULL;
+    assert_int_equal(p.calls, 3);
+    assert_int_equal(p.cancelled, 3);
 }
 
 static void test_free_from_done_callback(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
-    struct free_in_done f = {.x = &x};
-    const char *paths[] = {"/delay?ms=5000", "/delay?ms=5000", "/status?code=204",
-                           "/delay?ms=5000"};
-    for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
-        char *url = url_for(paths[i]);
-        struct hub_http_request req = {.method = "GET", .url = url};
-        assert_int_equal(http_client_request(x.c, &req, free_in_done_cb, &f, NULL), 0);
-        free(url);
-    }
-    run_until(&x, &f.calls, 4, 10000);
+    struct probe p = {.x = &x, .free_client = 1};
+    send_owned(&p, "/delay?ms=5000");
+    send_owned(&p, "/delay?ms=5000");
+    send_owned(&p, "/status?code=204"); /* its done frees the client */
+    send_owned(&p, "/delay?ms=5000");
+    run_until(&x, &p.calls, 4, 10000);
     assert_null(x.c);
-    assert_int_equal(f.calls, 4);
-    assert_int_equal(f.cancelled, 3);
+    assert_int_equal(p.calls, 4);
+    assert_int_equal(p.cancelled, 3);
     ctx_finish(&x);
-    assert_int_equal(f.calls, 4);
+    assert_int_equal(p.calls, 4);
+}
+
+static void test_free_from_cancel_callback(void **state)
+{
+    struct ctx x;
+    ctx_init(&x, NULL);
+    struct probe p = {.x = &x, .free_client = 1};
+    uint64_t ids[3];
+    for (int i = 0; i < 3; i++) ids[i] = send_owned(&p, "/delay?ms=5000");
+    run_for(&x, 100);
+    assert_int_equal(http_client_cancel(x.c, ids[1]), 0); /* its done frees the client */
+    assert_null(x.c);
+    assert_int_equal(p.calls, 3);
+    assert_int_equal(p.cancelled, 3);
+    ctx_finish(&x);
+    assert_int_equal(p.calls, 3);
 }
 
 static void test_body_size_cap(void **state)
 {
-    (void)state;
     struct ctx x;
     struct http_client_opts o = {.max_body_bytes = 1000};
     ctx_init(&x, &o);
@@ -718,7 +673,7 @@ static void test_body_size_cap(void **state)
     ctx_init(&x, NULL);
     struct result big = {0};
     send_req(&x, "GET", "/bytes?n=3000000&chunked=1", NULL, 0, 0, &big);
-    run_until(&x, &big.calls, 1, 20000);
+    wait_one(&x, &big);
     assert_int_equal(big.status, 200);
     assert_int_equal(big.body_len, 3000000);
     size_t bad = 0;
@@ -730,12 +685,11 @@ static void test_body_size_cap(void **state)
 
 static void test_redirects(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     struct result r = {0};
     send_req(&x, "GET", "/redirect", NULL, 0, 0, &r);
-    run_until(&x, &r.calls, 1, 10000);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 302);
     assert_string_equal(hdr(&r, "location"), "/status?code=200");
     result_free(&r);
@@ -744,7 +698,7 @@ static void test_redirects(void **state)
     struct http_client_opts o = {.follow_redirects = 1};
     ctx_init(&x, &o);
     send_req(&x, "GET", "/redirect", NULL, 0, 0, &r);
-    run_until(&x, &r.calls, 1, 10000);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "status 200");
     assert_null(hdr(&r, "location")); /* headers are the final response's */
@@ -754,7 +708,6 @@ static void test_redirects(void **state)
 
 static void test_refused_requests(void **state)
 {
-    (void)state;
     struct ctx x;
     ctx_init(&x, NULL);
     struct result r = {0};
@@ -780,14 +733,11 @@ static void test_refused_requests(void **state)
     /* a scheme other than http/https fails as a transport error */
     struct hub_http_request file = {.method = "GET", .url = "file:///etc/hostname"};
     assert_int_equal(http_client_request(x.c, &file, on_done, &r, NULL), 0);
-    run_until(&x, &r.calls, 1, 10000);
-    assert_int_equal(r.calls, 1);
+    wait_one(&x, &r);
     assert_int_equal(r.status, 0);
-    assert_non_null(r.error);
-    struct http_client_stats s;
-    http_client_get_stats(x.c, &s);
-    assert_int_equal(s.requests, 1);
-    assert_int_equal(s.failures, 1);
+    assert_non_null(strstr(r.error, "Unsupported protocol"));
+    assert_int_equal(r.body_len, 0);
+    assert_stats(x.c, 1, 0, 1, 0, 0);
     free(url);
     result_free(&r);
     ctx_finish(&x);
@@ -808,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_free_with_requests_in_flight),
         cmocka_unit_test(test_free_from_done_callback),
+        cmocka_unit_test(test_free_from_cancel_callback),
         cmocka_unit_test(test_body_size_cap),
         cmocka_unit_test(test_redirects),
         cmocka_unit_test(test_refused_requests),
