@@ -51,10 +51,12 @@ static void type_text(const struct doc_row *r, char *out, size_t n)
     } else if (e->type == HUB_CFG_ENUM) {
         snprintf(out, n, "enum %s", e->choices ? e->choices : "");
     } else if ((e->type == HUB_CFG_INT || e->type == HUB_CFG_DURATION) && e->min < e->max) {
-        char lo[32] = "", hi[32] = "";
-        if (e->min != INT64_MIN) bound_text(e, e->min, lo, sizeof lo);
-        if (e->max != INT64_MAX) bound_text(e, e->max, hi, sizeof hi);
-        snprintf(out, n, "%s %s..%s", type_name(e->type), lo, hi);
+        char lo[32], hi[32];
+        bound_text(e, e->min, lo, sizeof lo);
+        bound_text(e, e->max, hi, sizeof hi);
+        if (e->max == INT64_MAX) snprintf(out, n, "%s >= %s", type_name(e->type), lo);
+        else if (e->min == INT64_MIN) snprintf(out, n, "%s <= %s", type_name(e->type), hi);
+        else snprintf(out, n, "%s %s..%s", type_name(e->type), lo, hi);
     } else {
         snprintf(out, n, "%s", type_name(e->type));
     }
