@@ -173,8 +173,8 @@ static void summary(struct run *r, enum import_format fmt, unsigned long lines, 
         return;
     }
     FILE *f = stdout;
-    fprintf(f, "%s %s into tenant '%s' (%s, %lu.%02lu s)\n", r->dry_run ? "checked" : "imported",
-            r->path, r->tenant, import_format_name(fmt), (unsigned long)(elapsed / 1000),
+    fprintf(f, "%s %s %s tenant '%s' (%s, %lu.%02lu s)\n", r->dry_run ? "checked" : "imported",
+            r->path, r->dry_run ? "for" : "into", r->tenant, import_format_name(fmt), (unsigned long)(elapsed / 1000),
             (unsigned long)(elapsed % 1000) / 10);
     fprintf(f, "  lines read        %lu\n", lines);
     if (r->dry_run) {
@@ -216,6 +216,14 @@ static int run(struct hubctl *ctl, int argc, char **argv)
     int fmt = IMPORT_AUTO;
     if (fmt_name && (fmt = import_format_parse(fmt_name)) < 0) {
         fprintf(stderr, "hubctl import: unknown format '%s' (jsonl or csv)\n", fmt_name);
+        return 2;
+    }
+    if (fmt == IMPORT_AUTO && strcmp(pos[1], "-") == 0) fmt = IMPORT_JSONL;
+    if (fmt == IMPORT_AUTO && import_format_guess(pos[1]) == IMPORT_AUTO) {
+        fprintf(stderr,
+                "hubctl import: cannot tell the format of '%s' from its name (.jsonl, .ndjson, "
+                ".csv): give --format jsonl or --format csv\n",
+                pos[1]);
         return 2;
     }
     struct run r = {.ctl = ctl, .tenant = pos[0], .path = pos[1], .dry_run = dry_run};
@@ -292,7 +300,7 @@ const struct hubctl_cmd cmd_import = {
         "imported.  Stock in the file is a count per location (absolute), and a product\n"
         "identical to what the tenant already has changes nothing: importing the same\n"
         "file twice queues no channel update.  The format comes from the extension\n"
-        "(.jsonl, .ndjson, .csv) unless --format is given ('-' reads stdin and needs it).\n"
+        "(.jsonl, .ndjson, .csv) unless --format is given; '-' reads JSON Lines from stdin.\n"
         "\n"
         "  --format jsonl|csv  the input format\n"
         "  --dry-run           parse and validate only; nothing is written\n"
