@@ -272,6 +272,7 @@ int rec_outbox_encode(struct buf *b, const struct outbox_op *op)
 int rec_outbox_decode(const MDB_val *v, struct outbox_op *op)
 {
     struct rread r;
+    memset(op, 0, sizeof *op);
     rread_init(&r, v->mv_data, v->mv_size);
     outbox_body_decode(&r, op);
     if (r.bad || r.off != r.len) {
