@@ -7,10 +7,12 @@
 
 static enum log_level g_level = LOG_INFO;
 static int g_json;
+static int g_quiet;
 
 void log_set_level(enum log_level level) { g_level = level; }
 enum log_level log_get_level(void) { return g_level; }
 void log_set_json(int on) { g_json = on; }
+void log_set_quiet(int on) { g_quiet = on; }
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -34,7 +36,7 @@ static void json_escape_to(FILE *f, const char *s)
 
 void log_vmsg(enum log_level level, const char *scope, const char *fmt, va_list ap)
 {
-    if (level > g_level) return;
+    if (g_quiet || level > g_level) return;
     char msg[2048];
     vsnprintf(msg, sizeof msg, fmt, ap);
     struct timeval tv;

@@ -12,6 +12,8 @@ enum log_level log_get_level(void);
 int log_level_parse(const char *name);
 /* Output as JSON lines instead of text (hub.conf log_format = json). */
 void log_set_json(int on);
+/* Silence everything (hubctl prints its own errors; --verbose turns logs back on). */
+void log_set_quiet(int on);
 
 void log_msg(enum log_level level, const char *scope, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -56,7 +56,7 @@ struct tenant {
 };
 
 enum tenant_open_flags {
-    TENANT_READONLY = 1u << 0, /* hubctl reads: store read-only, no scripts */
+    TENANT_READONLY = 1u << 0, /* hubctl reads: store opened read-only */
     TENANT_NOSYNC = 1u << 1,   /* tests/bench: not durable */
 };
 

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "engine/engine.h"
 #include "engine/internal.h"
+#include "plugin/loader.h"
 
 static struct mapping_limits limits_of(const struct hub_config *hub)
 {
@@ -19,12 +20,19 @@ static struct mapping_limits limits_of(const struct hub_config *hub)
     return l;
 }
 
-/* Default capabilities when the engine runs without the plugin (hubctl): a
- * channel pushes stock and listings unless its plugin later says otherwise. */
-static void channel_defaults(struct tenant_channel *tc)
+/* What the channel can take comes from its plugin's descriptor, read the
+ * same way in hubd and hubctl so both queue the same operations.  A channel
+ * whose plugin cannot be loaded gets nothing queued (hubd reports it failed;
+ * once fixed, a reload or `hubctl reconcile` projects everything again). */
+static void channel_capabilities(const struct hub_config *hub, struct tenant_channel *tc)
 {
-    tc->stock_push = 1;
-    tc->catalog_push = 1;
+    struct plugin_handle *p = NULL;
+    char err[512];
+    tc->stock_push = tc->catalog_push = 0;
+    if (plugin_load(hub->plugin_dir, tc->cfg->plugin, &p, err, sizeof err) != 0) return;
+    tc->stock_push = plugin_has_cap(p, HUB_CAP_STOCK_PUSH);
+    tc->catalog_push = plugin_has_cap(p, HUB_CAP_CATALOG_PUSH);
+    plugin_unload(p);
 }
 
 int tenant_open(struct tenant **out, const struct hub_config *hub, const struct tenant_config *tc,
@@ -50,7 +58,7 @@ int tenant_open(struct tenant **out, const struct hub_config *hub, const struct 
     for (size_t i = 0; i < tc->n_channels; i++) {
         struct tenant_channel *ch = &t->channels[i];
         ch->cfg = &tc->channels[i];
-        channel_defaults(ch);
+        channel_capabilities(hub, ch);
         if (!ch->cfg->mapping) continue;
         char merr[512] = "";
         if (mapping_open(&ch->mapping, hub->scripts_dir, ch->cfg->mapping, &lim, merr,

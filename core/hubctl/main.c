@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "hubctl/hubctl.h"
 
 extern const struct hubctl_cmd cmd_status, cmd_product, cmd_stock, cmd_ledger, cmd_map,
@@ -24,6 +25,7 @@ static void usage(FILE *f)
           "  --config DIR  configuration directory (default $HUB_CONFIG or ./conf.d)\n"
           "  --json        machine-readable output on stdout\n"
           "  --quiet       no progress output\n"
+          "  --verbose     show the core's log lines (plugin loading, scripts) on stderr\n"
           "  --help        this text; `hubctl <command> --help` for one command\n", f);
 }
 
@@ -41,6 +43,7 @@ static int take_globals(struct hubctl *ctl, int argc, char **argv, int *help)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) ctl->json = 1;
         else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) ctl->quiet = 1;
+        else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) log_set_quiet(0);
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) *help = 1;
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) ctl->config_dir = argv[++i];
         else if (strncmp(argv[i], "--config=", 9) == 0) ctl->config_dir = argv[i] + 9;
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
     struct hubctl ctl = {0};
     ctl.config_dir = getenv("HUB_CONFIG") ? getenv("HUB_CONFIG") : "conf.d";
     int help = 0;
+    log_set_quiet(1);
     argc = take_globals(&ctl, argc - 1, argv + 1, &help);
     argv = argv + 1;
     if (argc == 0) {

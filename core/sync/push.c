@@ -162,28 +162,19 @@ void push_kick(struct hub_instance *inst)
     while (inst->in_flight < d->limits.in_flight) {
         struct txn *txn = NULL;
         if (txn_begin(inst->rt->t->store, 0, &txn) != 0) return;
-        uint64_t depth = 0, oldest = 0;
-        store_outbox_stats(txn, inst->cfg->name, &depth, &oldest);
-        if (depth == 0) { txn_abort(txn); return; }
-        uint64_t wait = bucket_take(&inst->bucket, mono_ms());
-        if (wait) {
-            txn_abort(txn);
-            schedule_drain(inst, wait);
-            return;
-        }
         size_t max = d->limits.batch_max;
         struct collect c = {inst, xcalloc(max, sizeof(struct outbox_op)), 0, max, json_object()};
-        uint64_t now = now_ms();
-        /* Peek past ops whose key is in flight: they wait for their turn. */
-        store_outbox_peek(txn, inst->cfg->name, now, max + json_object_size(inst->in_flight_skus),
+        /* Peek past ops whose key is in flight: they wait for their turn.  Ops
+         * backing off are not due; the tick looks again. */
+        store_outbox_peek(txn, inst->cfg->name, now_ms(), max + json_object_size(inst->in_flight_skus),
                           collect_op, &c);
         json_decref(c.in_batch);
-        if (c.n == 0) {
-            /* Everything due is in flight or backing off: look again soon. */
-            inst->bucket.tokens += 1.0; /* unused token back */
+        uint64_t wait = c.n ? bucket_take(&inst->bucket, mono_ms()) : 0;
+        if (c.n == 0 || wait) {
+            for (size_t i = 0; i < c.n; i++) outbox_op_free(&c.ops[i]);
             txn_abort(txn);
             free(c.ops);
-            schedule_drain(inst, 200);
+            if (wait) schedule_drain(inst, wait);
             return;
         }
         struct hub_batch *b = build_batch(inst, txn, c.ops, c.n);
