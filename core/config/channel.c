@@ -17,10 +17,14 @@ static void unknown_setting(const struct channel_config *ch, const struct config
                           kv->key, ch->name, ch->plugin ? ch->plugin : ch->name);
         return;
     }
-    const char **names = xcalloc(n, sizeof *names);
+    /* Candidates: the plugin's keys, then the built-in channel keys (a
+     * misspelt "mdoe" was kept as a plugin setting by the loader). */
+    size_t nb = config_key_count(config_channel_keys);
+    const char **names = xcalloc(n + nb, sizeof *names);
     for (size_t i = 0; i < n; i++) names[i] = map[i].key;
+    for (size_t i = 0; i < nb; i++) names[n + i] = config_channel_keys[i].e.key;
     char sug[128];
-    config_suggest_text(sug, sizeof sug, config_suggest(kv->key, names, n));
+    config_suggest_text(sug, sizeof sug, config_suggest(kv->key, names, n + nb));
     free(names);
     config_errors_add(errs, ch->file, kv->line, "unknown key '%s' for plugin '%s' in [channel %s]%s",
                       kv->key, ch->plugin ? ch->plugin : ch->name, ch->name, sug);

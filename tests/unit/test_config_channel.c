@@ -111,6 +111,19 @@ static void test_missing_required(void **state)
     assert_string_equal(config_channel_get(ch, sample_map, "timeout"), "10s");
 }
 
+/* A misspelt built-in key is kept as a plugin setting by the loader; the
+ * check then suggests the built-in key. */
+static void test_builtin_typo(void **state)
+{
+    (void)state;
+    struct config_errors errs = {0};
+    assert_int_equal(config_validate_channel(config_channel(shop, "typo"), sample_map, &errs), -1);
+    assert_int_equal(errs.n, 1);
+    assert_string_equal(errs.items[0], SHOP ":32: unknown key 'mdoe' for plugin 'sample' in "
+                                            "[channel typo] (did you mean 'mode'?)");
+    config_errors_free(&errs);
+}
+
 static void test_no_map(void **state)
 {
     (void)state;
@@ -258,6 +271,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_channel),   cmocka_unit_test(test_bad_channel),
         cmocka_unit_test(test_missing_required), cmocka_unit_test(test_no_map),
+        cmocka_unit_test(test_builtin_typo),
         cmocka_unit_test(test_value_types),    cmocka_unit_test(test_map_print),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
