@@ -297,12 +297,8 @@ static void channel_key(struct config_parse *p, const char *key, const char *val
         set_builtin(p, config_channel_keys, idx, p->chans[p->chan].set, ch, section, value);
         return;
     }
-    char hint[128];
-    elsewhere_hint(p, key, hint, sizeof hint);
-    if (hint[0]) {
-        ERR(p, p->line, "unknown key '%s' in %s%s", key, section, hint);
-        return;
-    }
+    /* Anything else belongs to the plugin (even a name that is a [hub] or
+     * [tenant] key elsewhere): its config map decides, see channel.c. */
     if (!setting_key_valid(key)) {
         ERR(p, p->line, "invalid key name '%s' in %s (letters, digits, _ - and .)", key, section);
         return;

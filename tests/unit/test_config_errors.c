@@ -169,6 +169,18 @@ static void test_bad_hub(void **state)
                   FX "bad_hub/hub.conf:9: [tenant] belongs in a tenant file (<tenant>.conf), not in hub.conf");
 }
 
+/* A key in the wrong section says where it belongs; in a channel section any
+ * other key is the plugin's (currency here), so it is not an error yet. */
+static void test_misplaced(void **state)
+{
+    (void)state;
+    expect_errors(FX "misplaced", 2,
+                  FX "misplaced/demo.conf:2: unknown key 'listen' in [tenant] ('listen' is a [hub] "
+                     "key: set it in hub.conf)",
+                  FX "misplaced/demo.conf:3: unknown key 'mode' in [tenant] ('mode' is a "
+                     "[channel <name>] key)");
+}
+
 static void test_syntax(void **state)
 {
     (void)state;
@@ -280,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_name_mismatch),     cmocka_unit_test(test_bad_file_name),
         cmocka_unit_test(test_missing_hub),       cmocka_unit_test(test_missing_dir),
         cmocka_unit_test(test_bad_hub),           cmocka_unit_test(test_syntax),
+        cmocka_unit_test(test_misplaced),
         cmocka_unit_test(test_many_errors_collected), cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_errors_appended),
     };
