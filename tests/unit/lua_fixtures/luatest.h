@@ -57,7 +57,7 @@ static inline struct mapping *luatest_open(const char *scripts_dir, const char *
 static inline json_t *luatest_json(const char *text)
 {
     json_error_t e;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
+    json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     if (!j) fprintf(stderr, "bad test JSON: %s: %s\n", e.text, text);
     return j;
 }
