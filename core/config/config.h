@@ -93,7 +93,10 @@ struct hub_config {
     size_t n_tenants;
 };
 
-/* Load hub.conf and every *.conf beside it (sorted).  0, or -1 with errs filled. */
+/* Load hub.conf and every *.conf beside it (sorted).  0, or -1 with errs filled
+ * (errors are appended; errs may be NULL).  On failure *out is NULL: nothing
+ * half-loaded.  out may be NULL to only validate.  Env HUB_PLUGIN_DIR and
+ * HUB_DATA_DIR replace [hub] plugin_dir and data_dir. */
 int config_load(const char *dir, struct hub_config **out, struct config_errors *errs);
 void config_free(struct hub_config *cfg);
 const struct tenant_config *config_tenant(const struct hub_config *cfg, const char *name);

@@ -11,9 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "config/currency.h"
 #include "config/internal.h"
+
+/* ENUM keys are stored as the index of the choice: keep the orders equal. */
+_Static_assert(LOG_ERROR == 0 && LOG_WARN == 1 && LOG_INFO == 2 && LOG_DEBUG == 3,
+               "log_level choices follow enum log_level");
+_Static_assert(HUB_MODE_LIVE == 0 && HUB_MODE_DRY_RUN == 1 && HUB_MODE_PAUSED == 2,
+               "mode choices follow enum hub_mode");
 
 #define DAY_MS INT64_C(86400000)
 

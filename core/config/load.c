@@ -170,7 +170,9 @@ static char **list_tenant_files(const char *dir, size_t *n_out, struct config_er
 
 int config_load(const char *dir, struct hub_config **out, struct config_errors *errs)
 {
-    *out = NULL;
+    struct config_errors local = {0};
+    if (!errs) errs = &local; /* the caller does not want the messages */
+    if (out) *out = NULL;
     size_t before = errs->n;
     struct hub_config *cfg = xcalloc(1, sizeof *cfg);
     cfg->dir = xstrdup(dir && *dir ? dir : ".");
@@ -185,9 +187,11 @@ int config_load(const char *dir, struct hub_config **out, struct config_errors *
     }
     for (size_t i = 0; i < n_files; i++) free(files[i]);
     free(files);
-    if (errs->n > before) {
+    int failed = errs->n > before;
+    config_errors_free(&local);
+    if (failed || !out) {
         config_free(cfg);
-        return -1;
+        return failed ? -1 : 0;
     }
     *out = cfg;
     return 0;

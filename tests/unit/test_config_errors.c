@@ -274,6 +274,9 @@ static void test_errors_appended(void **state)
     config_errors_free(&errs);
     assert_int_equal(errs.n, 0);
     assert_null(errs.items);
+    /* no error list wanted, no config wanted: only the verdict */
+    assert_int_equal(config_load(FX "bad_int", NULL, NULL), -1);
+    assert_int_equal(config_load(FX "minimal", NULL, NULL), 0);
 }
 
 int main(void)
