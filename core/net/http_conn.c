@@ -304,10 +304,27 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     return buf_append(&c->value, at, len);
 }
 
+static int is_tchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
 static int on_header_value_complete(llhttp_t *p)
 {
     struct http_conn *c = p->data;
     if (count_header_bytes(c, 4)) return -1; /* ": " and CRLF */
+    /* llhttp lets some non-token bytes through in names; refuse them */
+    if (!c->field.len) {
+        set_refusal(c, 400, "malformed", "malformed request: empty header name");
+        return -1;
+    }
+    for (size_t i = 0; i < c->field.len; i++) {
+        if (!is_tchar((unsigned char)c->field.data[i])) {
+            set_refusal(c, 400, "malformed", "malformed request: invalid header name");
+            return -1;
+        }
+    }
     int rc = http_request_add_header(c->req, c->field.data ? c->field.data : "", c->field.len,
                                      c->value.data ? c->value.data : "", c->value.len);
     buf_reset(&c->field);

@@ -113,6 +113,7 @@ int http_ratelimit_take(struct http_ratelimit *rl, const char *key, uint64_t now
         b->tokens -= 1.0;
         return 1;
     }
-    if (retry_after_ms) *retry_after_ms = (uint64_t)ceil((1.0 - b->tokens) * 1000.0 / rl->rate);
+    if (retry_after_ms) /* the epsilon keeps float noise from adding a millisecond */
+        *retry_after_ms = (uint64_t)ceil((1.0 - b->tokens) * 1000.0 / rl->rate - 1e-6);
     return 0;
 }

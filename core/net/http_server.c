@@ -244,7 +244,7 @@ int http_server_start(uv_loop_t *loop, const char *listen, const struct http_lim
     s->m_duration = metrics_histogram(
         NULL, "hub_http_request_duration_ms",
         "Inbound HTTP requests: first byte to answer queued, in milliseconds.", NULL, 0, NULL, 0);
-    log_info("http", "listening on %s (port %d)", listen, s->port);
+    log_debug("http", "listening on %s (port %d)", listen, s->port);
     *out = s;
     return 0;
 }
