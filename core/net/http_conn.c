@@ -230,7 +230,9 @@ void http_conn_respond(struct http_conn *c, struct http_request *req, int status
                        const struct hub_header *headers, size_t n, const void *body, size_t len)
 {
     const struct http_limits *l = &c->srv->lim;
-    int close = !req->keep_alive || c->eof || c->srv->stopping ||
+    /* after the client's EOF, requests it sent before are still answered */
+    int more = c->pending.len > c->pending_off;
+    int close = !req->keep_alive || (c->eof && !more) || c->srv->stopping ||
                 http_headers_say_close(headers, n) ||
                 (l->max_requests_per_conn && c->n_requests >= l->max_requests_per_conn);
     int ka10 = !close && req->http_major == 1 && req->http_minor == 0;
@@ -385,7 +387,9 @@ static int on_headers_complete(llhttp_t *p)
             return -1;
         }
         c->body_expected = (size_t)p->content_length;
-        if (c->body_expected) buf_reserve(&r->body, c->body_expected);
+        /* reserve up front, but not so much that idle promises pin memory */
+        if (c->body_expected)
+            buf_reserve(&r->body, c->body_expected < 256 * 1024 ? c->body_expected : 256 * 1024);
     }
     if (c->body_expected || chunked) {
         const char *expect = http_request_header(r, "expect");

@@ -139,6 +139,35 @@ static void client_pipelined(struct hx *h)
     buf_free(&rx);
 }
 
+static void client_half_close(struct hx *h)
+{
+    struct buf rx = BUF_INIT;
+    int fd = hx_connect(h->port);
+    hx_send(fd, "GET /async?ms=50 HTTP/1.1\r\nHost: t\r\n\r\n"
+                "GET /echo?second HTTP/1.1\r\nHost: t\r\n\r\n");
+    shutdown(fd, SHUT_WR); /* done sending; still reading */
+    hx_read_response(fd, &rx, hx_next(h));
+    hx_read_response(fd, &rx, hx_next(h));
+    hx_record_eof(h, fd, &rx);
+    close(fd);
+    buf_free(&rx);
+}
+
+static void test_pipelined_then_half_close(void **state)
+{
+    (void)state;
+    struct hx h;
+    hx_init(&h);
+    assert_int_equal(hx_run(&h, client_half_close), 0);
+    assert_int_equal(h.resp[0].status, 200);
+    assert_string_equal(h.resp[0].body.data, "async 50");
+    assert_int_equal(h.resp[1].status, 200);
+    assert_string_equal(hx_header(&h.resp[1], "X-Query", hv, sizeof hv), "second");
+    assert_string_equal(hx_header(&h.resp[1], "Connection", hv, sizeof hv), "close");
+    assert_int_equal(h.eof[0], 1);
+    hx_free(&h);
+}
+
 static void test_pipelined_in_order(void **state)
 {
     (void)state;
@@ -489,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_headers_case_insensitive_and_duplicates),
         cmocka_unit_test(test_keep_alive_two_requests),
         cmocka_unit_test(test_pipelined_in_order),
+        cmocka_unit_test(test_pipelined_then_half_close),
         cmocka_unit_test(test_chunked_body),
         cmocka_unit_test(test_async_answer_after_timer),
         cmocka_unit_test(test_client_disconnects_before_answer),
