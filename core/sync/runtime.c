@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "lua/watch.h"
 #include "net/http_client.h"
+#include "net/metrics.h"
 #include "sync/runtime.h"
 
 #define TICK_MS 250
@@ -143,11 +144,22 @@ static void on_check(uv_check_t *h)
     rt_commit_all(h->data);
 }
 
+static void count_reload(struct rt_tenant *rt, const char *path, int ok)
+{
+    struct metric_label l[] = {{"tenant", rt->cfg->name}, {"script", path}};
+    struct metric *m = ok ? metrics_counter(metrics_default(), "hub_script_reloads_total",
+                                            "Mapping scripts reloaded and swapped in", l, 2)
+                          : metrics_counter(metrics_default(), "hub_script_reload_failures_total",
+                                            "Mapping script saves refused (the previous version kept running)", l, 2);
+    if (m) metric_inc(m);
+}
+
 static void on_script_reload(void *arg, struct mapping *m, int ok, const char *err)
 {
     struct rt_tenant *rt = arg;
     struct mapping_status st;
     mapping_status(m, &st);
+    count_reload(rt, st.path, ok);
     if (ok) {
         log_info(rt->cfg->name, "script %s reloaded (version %llu); re-projecting", st.path,
                  (unsigned long long)st.version);
@@ -347,6 +359,7 @@ json_t *hubd_reload(struct hubd *d, const char *tenant)
             json_t *r = json_pack("{s:s, s:s, s:s, s:I}", "tenant", rt->cfg->name, "channel",
                                   k < rt->t->n_channels ? rt->t->channels[k].cfg->name : "(allocation)",
                                   "path", st.path, "version", (json_int_t)st.version);
+            count_reload(rt, st.path, rc == 0);
             if (rc != 0) {
                 json_object_set_new(r, "error", json_string(err));
                 ok = 0;
