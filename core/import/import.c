@@ -165,8 +165,8 @@ int import_open(struct import_reader **out, const char *path, enum import_format
     r->fmt = fmt;
     r->total = total;
     memcpy(r->ctx.currency, cur, sizeof cur);
-    r->ctx.skus = json_object();
-    r->ctx.products = json_object();
+    r->ctx.skus = import_map_new();
+    r->ctx.products = import_map_new();
     if (fmt == IMPORT_CSV) r->csv = import_csv_new();
     *out = r;
     return 0;
@@ -177,8 +177,8 @@ void import_close(struct import_reader *r)
     if (!r) return;
     if (r->src.f && r->src.f != stdin) fclose(r->src.f);
     free(r->src.buf);
-    json_decref(r->ctx.skus);
-    json_decref(r->ctx.products);
+    import_map_free(r->ctx.skus);
+    import_map_free(r->ctx.products);
     import_csv_free(r->csv);
     buf_free(&r->line);
     free(r);

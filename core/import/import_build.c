@@ -229,9 +229,18 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static json_t *stock_entry(json_t *sku, const char *location, json_int_t on_hand)
+{
+    json_t *e = json_object();
+    json_object_set_nocheck(e, "sku", sku);
+    json_object_set_new_nocheck(e, "location", json_string(location));
+    json_object_set_new_nocheck(e, "on_hand", json_integer(on_hand));
+    return e;
+}
+
 /* Variant stock: integer (default location) or {location: on_hand}.
  * Appends {sku,location,on_hand} to `stock`, sorted by location. */
-static int stock_of(struct bld *b, unsigned long line, json_t *v, const char *sku,
+static int stock_of(struct bld *b, unsigned long line, json_t *v, json_t *sku,
                     const char *ctx, json_t *stock)
 {
     if (!v || json_is_null(v)) return 0;
@@ -239,8 +248,7 @@ static int stock_of(struct bld *b, unsigned long line, json_t *v, const char *sk
         if (json_integer_value(v) < 0)
             return import_fail(b->rec, line, "%snegative stock %" JSON_INTEGER_FORMAT, ctx,
                                json_integer_value(v));
-        json_array_append_new(stock, json_pack("{s:s,s:s,s:I}", "sku", sku, "location", "default",
-                                               "on_hand", json_integer_value(v)));
+        json_array_append_new(stock, stock_entry(sku, "default", json_integer_value(v)));
         return 0;
     }
     if (!json_is_object(v))
@@ -267,8 +275,7 @@ static int stock_of(struct bld *b, unsigned long line, json_t *v, const char *sk
             rc = import_fail(b->rec, line, "%snegative stock %" JSON_INTEGER_FORMAT " at \"%s\"",
                              ctx, json_integer_value(q), locs[i]);
         else
-            json_array_append_new(stock, json_pack("{s:s,s:s,s:I}", "sku", sku, "location",
-                                                   locs[i], "on_hand", json_integer_value(q)));
+            json_array_append_new(stock, stock_entry(sku, locs[i], json_integer_value(q)));
     }
     free(locs);
     return rc;
@@ -426,10 +433,9 @@ static int build_variant(struct bld *b, size_t i, json_t *raw, json_t *names, co
     const char *bad;
     if (unknown_key(raw, variant_keys, &bad))
         return import_fail(b->rec, line, "%sunknown field \"%.60s\"", ctx, bad);
-    json_t *first = json_object_get(b->c->skus, s);
-    if (json_is_integer(first) && json_integer_value(first) != (json_int_t)line)
-        return import_fail(b->rec, line, "%sduplicate SKU (first on line %" JSON_INTEGER_FORMAT ")",
-                           ctx, json_integer_value(first));
+    const unsigned long *first = import_map_get(b->c->skus, s);
+    if (first && *first != line)
+        return import_fail(b->rec, line, "%sduplicate SKU (first on line %lu)", ctx, *first);
     if (json_object_get(seen_skus, s))
         return import_fail(b->rec, line, "%sduplicate SKU within the product", ctx);
     json_object_set_new(seen_skus, s, json_true());
@@ -507,7 +513,7 @@ static int build_variant(struct bld *b, size_t i, json_t *raw, json_t *names, co
             return import_fail(b->rec, line, "%sweight_g must be a whole number of grams >= 0", ctx);
         json_object_set_new(v, "weight_g", json_integer(json_integer_value(w)));
     }
-    return stock_of(b, line, json_object_get(raw, "stock"), s, ctx, stock);
+    return stock_of(b, line, json_object_get(raw, "stock"), sku, ctx, stock);
 }
 
 /* Remember every SKU the product names, good or not (first occurrence wins). */
@@ -518,9 +524,7 @@ static void remember_skus(struct bld *b, json_t *variants)
     json_array_foreach(variants, i, v) {
         json_t *sku;
         if (!json_is_object(v) || text(json_object_get(v, "sku"), 1, &sku) <= 0) continue;
-        if (!json_object_get(b->c->skus, json_string_value(sku)))
-            json_object_set_new(b->c->skus, json_string_value(sku),
-                                json_integer((json_int_t)vline(b, i)));
+        import_map_put(b->c->skus, json_string_value(sku), vline(b, i));
         json_decref(sku);
     }
 }
@@ -535,13 +539,12 @@ static int build(struct bld *b, json_t *raw, json_t *ev)
     str_copy(b->rec->product_id, b->pid, sizeof b->rec->product_id);
     json_object_set_new(ev, "_pid", pid); /* keeps it alive; removed on success */
 
-    json_t *first = json_object_get(b->c->products, b->pid);
+    const unsigned long *first = import_map_get(b->c->products, b->pid);
     if (first)
         return import_fail(b->rec, b->line,
-                           "product \"%s\": duplicate product id (first on line %" JSON_INTEGER_FORMAT
-                           ")",
-                           b->pid, json_integer_value(first));
-    json_object_set_new(b->c->products, b->pid, json_integer((json_int_t)b->line));
+                           "product \"%s\": duplicate product id (first on line %lu)", b->pid,
+                           *first);
+    import_map_put(b->c->products, b->pid, b->line);
 
     json_t *variants_in = json_object_get(raw, "variants");
     if (json_is_array(variants_in)) remember_skus(b, variants_in);

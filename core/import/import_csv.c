@@ -499,13 +499,12 @@ int import_csv_next(struct import_csv *c, struct import_src *s, struct import_ct
         bad_line = r->line;
         str_copy(bad, problem, sizeof bad);
     }
-    json_t *earlier = json_object_get(ctx->products, pid);
+    const unsigned long *earlier = import_map_get(ctx->products, pid);
     if (earlier && !bad_line) {
         bad_line = r->line;
         snprintf(bad, sizeof bad,
-                 "rows of product \"%.100s\" must be contiguous: it already started on line "
-                 "%" JSON_INTEGER_FORMAT,
-                 pid, json_integer_value(earlier));
+                 "rows of product \"%.100s\" must be contiguous: it already started on line %lu",
+                 pid, *earlier);
     }
     /* the rest of this product's rows */
     for (;;) {
@@ -527,7 +526,7 @@ int import_csv_next(struct import_csv *c, struct import_src *s, struct import_ct
     }
     pid = fld(c, &c->rows[0], C_PRODUCT_ID);
     if (bad_line) {
-        if (!earlier) json_object_set_new(ctx->products, pid, json_integer((json_int_t)c->rows[0].line));
+        if (!earlier) import_map_put(ctx->products, pid, c->rows[0].line);
         import_fail(rec, bad_line, "%s", bad);
         rec->line_end = c->rows[c->nrows - 1].line_end;
         return 1;

@@ -50,11 +50,18 @@ static inline int import_src_peek(struct import_src *s)
 int import_src_line(struct import_src *s, struct buf *out, size_t max, int *too_long,
                     unsigned long *lineno);
 
+/* ------------------------------------------------------------ string -> line map */
+struct import_map;
+struct import_map *import_map_new(void);
+void import_map_free(struct import_map *m);
+const unsigned long *import_map_get(const struct import_map *m, const char *key); /* NULL: absent */
+int import_map_put(struct import_map *m, const char *key, unsigned long value); /* 1 new, 0 there */
+
 /* ------------------------------------------------------------ builder */
 struct import_ctx {
     char currency[8]; /* default currency, "" if none */
-    json_t *skus;     /* sku -> line of its first occurrence (whole file) */
-    json_t *products; /* product id -> line where it starts */
+    struct import_map *skus;     /* sku -> line of its first occurrence (whole file) */
+    struct import_map *products; /* product id -> line where it starts */
 };
 
 /* Validate one product in the JSON Lines shape (docs/import.md) and turn it

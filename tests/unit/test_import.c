@@ -461,6 +461,45 @@ static void test_progress_and_determinism(void **state)
     free(dumps[1]);
 }
 
+/* Thousands of SKUs (the file-wide map grows several times): duplicates are still
+ * found and name the right first line. */
+static void test_many_skus(void **state)
+{
+    (void)state;
+    size_t n = 3000, cap = n * 100 + 400, len = 0;
+    char *text = malloc(cap);
+    for (size_t i = 1; i <= n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "{\"id\":\"p%zu\",\"title\":\"T\",\"variants\":[{\"sku\":\"SKU-%zu\",\"price\":1}]}\n",
+                                i, i);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "{\"id\":\"d1\",\"title\":\"T\",\"variants\":[{\"sku\":\"SKU-1\",\"price\":1}]}\n"
+                            "{\"id\":\"d2\",\"title\":\"T\",\"variants\":[{\"sku\":\"SKU-2999\",\"price\":1}]}\n"
+                            "{\"id\":\"p1500\",\"title\":\"T\",\"variants\":[{\"sku\":\"NEW\",\"price\":1}]}\n");
+    const char *p = write_tmp("jsonl", text, len);
+    free(text);
+    struct import_reader *r;
+    char err[256];
+    assert_int_equal(import_open(&r, p, IMPORT_AUTO, "EUR", err, sizeof err), 0);
+    struct import_record rec = IMPORT_RECORD_INIT;
+    size_t good = 0, bad = 0;
+    while (import_next(r, &rec) == 1) {
+        if (!rec.error) {
+            good++;
+            continue;
+        }
+        bad++;
+        if (rec.line == n + 1) assert_non_null(strstr(rec.reason, "first on line 1)"));
+        else if (rec.line == n + 2) assert_non_null(strstr(rec.reason, "first on line 2999)"));
+        else if (rec.line == n + 3) assert_non_null(strstr(rec.reason, "duplicate product id (first on line 1500)"));
+        else fail_msg("line %lu: %s", rec.line, rec.reason);
+    }
+    assert_int_equal(good, n);
+    assert_int_equal(bad, 3);
+    import_record_clear(&rec);
+    import_close(r);
+}
+
 /* The fixture the end-to-end test imports: known good and bad lines. */
 static void test_mixed_fixture(void **state)
 {
@@ -500,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_line_handling),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_progress_and_determinism),
+        cmocka_unit_test(test_many_skus),
         cmocka_unit_test(test_mixed_fixture),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
