@@ -110,7 +110,7 @@ function M.parse(text, currency)
     frac = frac:sub(1, d)
     frac = frac .. ("0"):rep(d - #frac)
     local digits = (int .. frac):gsub("^0+(%d)", "%1")
-    if #digits > 18 then
+    if #digits > 19 or (#digits == 19 and digits > "9223372036854775807") then
         error(("money.parse: '%s' is too large"):format(text), 2)
     end
     local v = math.tointeger(tonumber(digits))

@@ -1,0 +1,255 @@
+-- shopify.lua - canonical catalog <-> Shopify Admin API (GraphQL 2026-04).
+--
+-- to_channel: one SKU as a ProductSetInput (the productSet mutation's input)
+-- holding just this variant; the plugin merges the variants of one product
+-- (same handle) into one productSet call.  Prices are decimal strings in
+-- the variant's currency ("89.99"; JPY "1200"), quantities are not part of
+-- the listing (stock goes through inventorySetQuantities).
+--
+-- from_channel kinds:
+--   "orders/create"    webhook body (REST Order)        -> order.created
+--   "orders/cancelled" webhook body                      -> order.cancelled
+--   "orders/updated"   webhook body                      -> order.cancelled if cancelled, else nothing
+--   "orders"           GraphQL orders page {data:{orders:{nodes}}} (poll)
+--                      -> order.created per order (+ order.cancelled when cancelledAt)
+--   anything else (incl. "smoke")                       -> {} (no events)
+-- GraphQL enum spellings (ORDERS_CREATE) are accepted too.  order_id is the
+-- numeric tail of the order's global id, so webhooks and polls agree.
+--
+-- ctx (optional): option_names = {size = "Size", ...}, vendor (fallback brand).
+
+local money = require("lib.money")
+local util = require("lib.util")
+
+local STATUS = { active = "ACTIVE", draft = "DRAFT", archived = "ARCHIVED" }
+
+local function html_escape(s)
+    return (s:gsub("[&<>\"]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }))
+end
+
+-- Plain text -> simple HTML: paragraphs on blank lines, <br> on single newlines.
+local function description_html(text)
+    if text == nil or text == "" then
+        return nil
+    end
+    local parts = {}
+    for para in (text .. "\n\n"):gmatch("(.-)\n%s*\n") do
+        para = util.trim(para)
+        if para ~= "" then
+            parts[#parts + 1] = "<p>" .. html_escape(para):gsub("\n", "<br>") .. "</p>"
+        end
+    end
+    return table.concat(parts)
+end
+
+local function option_label(name, ctx)
+    local names = ctx.option_names
+    if type(names) == "table" and type(names[name]) == "string" then
+        return names[name]
+    end
+    return util.capitalize(name)
+end
+
+function to_channel(product, variant, stock, ctx)
+    local price = money.check(variant.price, "variant.price")
+    local shop_variant = {
+        sku = variant.sku,
+        price = money.format(price.amount, price.currency),
+        inventoryPolicy = "DENY",
+        inventoryItem = { sku = variant.sku, tracked = true },
+        optionValues = {},
+    }
+    if variant.compare_at then
+        local c = money.check(variant.compare_at, "variant.compare_at")
+        shop_variant.compareAtPrice = money.format(c.amount, c.currency)
+    end
+    if variant.barcode and variant.barcode ~= "" then
+        shop_variant.barcode = variant.barcode
+    end
+    if math.type(variant.weight_g) == "integer" then
+        shop_variant.inventoryItem.measurement = { weight = { value = variant.weight_g, unit = "GRAMS" } }
+    end
+
+    -- Options in the product's declared order; the variant's value for each.
+    local options = {}
+    local values = variant.options or {}
+    for i, name in ipairs(product.options or {}) do
+        local value = values[name]
+        if value ~= nil then
+            local label = option_label(name, ctx)
+            options[#options + 1] = { name = label, position = i, values = { { name = tostring(value) } } }
+            shop_variant.optionValues[#shop_variant.optionValues + 1] = { optionName = label, name = tostring(value) }
+        end
+    end
+    if #options == 0 then -- Shopify's implicit single option
+        options[1] = { name = "Title", position = 1, values = { { name = "Default Title" } } }
+        shop_variant.optionValues[1] = { optionName = "Title", name = "Default Title" }
+    end
+
+    local input = {
+        handle = util.slug(product.id),
+        title = product.title,
+        status = STATUS[product.status or "active"] or "DRAFT",
+        vendor = product.brand or ctx.vendor,
+        productType = product.category,
+        descriptionHtml = description_html(product.description),
+        tags = util.copy(product.tags or util.array()),
+        productOptions = options,
+        variants = { shop_variant },
+    }
+    local files = {}
+    for _, url in ipairs(product.images or {}) do
+        files[#files + 1] = { originalSource = url, contentType = "IMAGE" }
+    end
+    if #files > 0 then
+        input.files = files
+    end
+    return input
+end
+
+-- ------------------------------------------------------------------ orders
+
+local function gid_tail(gid)
+    return type(gid) == "string" and gid:match("^gid://shopify/%w+/(%d+)") or nil
+end
+
+local function order_id_of(o)
+    local id = gid_tail(o.admin_graphql_api_id) or gid_tail(o.id)
+    if id then
+        return id
+    end
+    if math.type(o.id) == "integer" or type(o.id) == "string" then
+        return tostring(o.id)
+    end
+    error("shopify order without an id")
+end
+
+-- REST webhook body (orders/create): snake_case, money as strings.
+local function rest_lines(order)
+    local lines = {}
+    for i, li in ipairs(order.line_items or {}) do
+        local qty = li.quantity
+        if math.type(qty) ~= "integer" then
+            error(("shopify order %s: line %d has no integer quantity"):format(order_id_of(order), i))
+        end
+        if qty > 0 then
+            local line = {
+                sku = li.sku or "", -- an empty SKU is recorded as an exception by the core
+                quantity = qty,
+                channel_line_id = li.admin_graphql_api_id and gid_tail(li.admin_graphql_api_id) or tostring(li.id),
+                title = li.title,
+            }
+            local shop = li.price_set and li.price_set.shop_money
+            if shop and shop.amount and shop.currency_code then
+                line.price = { amount = money.parse(shop.amount, shop.currency_code), currency = shop.currency_code }
+            elseif li.price and order.currency then
+                line.price = { amount = money.parse(li.price, order.currency), currency = order.currency }
+            end
+            lines[#lines + 1] = line
+        end
+    end
+    return hub.array(lines)
+end
+
+local function money_set(set, fallback_amount, fallback_currency)
+    local shop = set and set.shop_money
+    if shop and shop.amount and shop.currency_code then
+        return { amount = money.parse(shop.amount, shop.currency_code), currency = shop.currency_code }
+    end
+    if fallback_amount and fallback_currency then
+        return { amount = money.parse(fallback_amount, fallback_currency), currency = fallback_currency }
+    end
+    return nil
+end
+
+local function created_from_rest(order, ctx)
+    return {
+        type = "order.created",
+        channel = ctx.channel,
+        order_id = order_id_of(order),
+        order_name = order.name,
+        placed_at = order.created_at,
+        currency = order.currency,
+        total = money_set(order.total_price_set, order.total_price, order.currency),
+        test = order.test == true or nil,
+        lines = rest_lines(order),
+    }
+end
+
+local function cancelled(order_id, ctx, reason, at)
+    return {
+        type = "order.cancelled",
+        channel = ctx.channel,
+        order_id = order_id,
+        restock = true,
+        reason = reason,
+        cancelled_at = at,
+    }
+end
+
+-- GraphQL node (poll): camelCase, money in *Set{shopMoney{amount currencyCode}}.
+local function created_from_node(node, ctx)
+    local lines = {}
+    local items = node.lineItems and (node.lineItems.nodes or node.lineItems.edges) or {}
+    for _, li in ipairs(items) do
+        li = li.node or li
+        local qty = li.currentQuantity or li.quantity
+        if math.type(qty) == "integer" and qty > 0 then
+            local line = { sku = li.sku or "", quantity = qty, channel_line_id = gid_tail(li.id), title = li.title }
+            local m = li.originalUnitPriceSet and li.originalUnitPriceSet.shopMoney
+            if m and m.amount and m.currencyCode then
+                line.price = { amount = money.parse(m.amount, m.currencyCode), currency = m.currencyCode }
+            end
+            lines[#lines + 1] = line
+        end
+    end
+    local total
+    local t = node.totalPriceSet and node.totalPriceSet.shopMoney
+    if t and t.amount and t.currencyCode then
+        total = { amount = money.parse(t.amount, t.currencyCode), currency = t.currencyCode }
+    end
+    return {
+        type = "order.created",
+        channel = ctx.channel,
+        order_id = order_id_of(node),
+        order_name = node.name,
+        placed_at = node.createdAt,
+        currency = node.currencyCode,
+        total = total,
+        lines = hub.array(lines),
+    }
+end
+
+local function normalise_kind(kind)
+    if kind:find("^ORDERS_") then
+        return kind:lower():gsub("_", "/", 1)
+    end
+    return kind
+end
+
+function from_channel(kind, payload, ctx)
+    kind = normalise_kind(kind)
+    if kind == "orders/create" then
+        return { created_from_rest(payload, ctx) }
+    elseif kind == "orders/cancelled" then
+        return { cancelled(order_id_of(payload), ctx, payload.cancel_reason, payload.cancelled_at) }
+    elseif kind == "orders/updated" then
+        if payload.cancelled_at then
+            return { cancelled(order_id_of(payload), ctx, payload.cancel_reason, payload.cancelled_at) }
+        end
+        return {}
+    elseif kind == "orders" then
+        local page = payload.data and payload.data.orders or payload.orders or payload
+        local nodes = page.nodes or page
+        local events = {}
+        for _, node in ipairs(nodes) do
+            node = node.node or node
+            events[#events + 1] = created_from_node(node, ctx)
+            if node.cancelledAt then
+                events[#events + 1] = cancelled(order_id_of(node), ctx, node.cancelReason, node.cancelledAt)
+            end
+        end
+        return hub.array(events)
+    end
+    return {}
+end

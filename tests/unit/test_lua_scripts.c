@@ -1,0 +1,687 @@
+/*
+ * test_lua_scripts.c - each shipped script (scripts/<name>.lua) maps a sample
+ * product into its channel's shape and the channel's own example order
+ * payload into canonical events; lib/money.lua is exact; the allocation rules.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lua/mapping.h"
+#include "lua_fixtures/luatest.h"
+
+#define MEM (32u << 20)
+#define BUDGET 10000000u
+
+static const char PRODUCT[] =
+    "{\"id\":\"tee-classic\",\"title\":\"Classic Tee\",\"brand\":\"Acme\","
+    "\"category\":\"Apparel > Tops\",\"description\":\"Soft cotton & a relaxed fit.\\n\\nMachine wash.\","
+    "\"options\":[\"size\",\"colour\"],"
+    "\"images\":[\"https://cdn.example.com/tee-1.jpg\",\"https://cdn.example.com/tee-2.jpg\"],"
+    "\"tags\":[\"summer\",\"cotton\"],\"status\":\"active\"}";
+static const char VARIANT[] =
+    "{\"sku\":\"TEE-M-RED\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"M\",\"colour\":\"Red\"},"
+    "\"price\":{\"amount\":8999,\"currency\":\"EUR\"},\"compare_at\":{\"amount\":9999,\"currency\":\"EUR\"},"
+    "\"barcode\":\"4006381333931\",\"weight_g\":180}";
+static const char VARIANT_JPY[] =
+    "{\"sku\":\"TEE-L-BLUE-JP\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"L\",\"colour\":\"Blue\"},"
+    "\"price\":{\"amount\":1200,\"currency\":\"JPY\"}}";
+static const char VARIANT_KWD[] =
+    "{\"sku\":\"TEE-S-KW\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"S\"},"
+    "\"price\":{\"amount\":12345,\"currency\":\"KWD\"}}";
+static const char STOCK[] = "{\"on_hand\":10,\"reserved\":2,\"available\":8}";
+static const char CTX[] = "{\"tenant\":\"acme\",\"channel\":\"%s\",\"currency\":\"EUR\",\"buffer\":0}";
+
+static struct mapping *open_script(const char *name)
+{
+    return luatest_open(luatest_path("scripts"), luatest_path("scripts/%s", name), MEM, BUDGET);
+}
+
+static json_t *ctx_for(const char *channel)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, CTX, channel);
+    return luatest_json(buf);
+}
+
+/* Follow "a.b.0.c" (numbers index arrays). */
+static json_t *jp(json_t *j, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(j))
+            j = json_array_get(j, (size_t)strtoul(tok, NULL, 10));
+        else
+            j = json_object_get(j, tok);
+    }
+    if (!j) fprintf(stderr, "no %s\n", path);
+    return j;
+}
+
+static const char *js(json_t *j, const char *path)
+{
+    const char *s = json_string_value(jp(j, path));
+    return s ? s : "(not a string)";
+}
+
+static json_int_t ji(json_t *j, const char *path)
+{
+    json_t *v = jp(j, path);
+    if (!json_is_integer(v)) fprintf(stderr, "%s is not an integer\n", path);
+    return json_integer_value(v);
+}
+
+static json_t *map_variant(struct mapping *m, const char *variant, const char *stock, json_t *ctx)
+{
+    json_t *p = luatest_json(PRODUCT), *v = luatest_json(variant), *s = luatest_json(stock);
+    struct map_item it = {p, v, s, NULL, NULL};
+    int failed = mapping_to_channel(m, &it, 1, ctx);
+    if (failed) fprintf(stderr, "to_channel: %s\n", it.error);
+    free(it.error);
+    json_decref(p);
+    json_decref(v);
+    json_decref(s);
+    return it.result;
+}
+
+static json_t *events_of(struct mapping *m, const char *kind, json_t *payload, json_t *ctx)
+{
+    char *err = NULL;
+    json_t *ev = mapping_from_channel(m, kind, payload, ctx, &err);
+    if (!ev) fprintf(stderr, "from_channel(%s): %s\n", kind, err);
+    free(err);
+    return ev;
+}
+
+static json_t *payload(const char *name)
+{
+    return luatest_json_file(luatest_path("tests/unit/lua_fixtures/payloads/%s", name));
+}
+
+/* ------------------------------------------------------------ Shopify */
+
+static void test_shopify(void **state)
+{
+    (void)state;
+    struct mapping *m = open_script("shopify.lua");
+    assert_non_null(m);
+    json_t *ctx = ctx_for("shopify");
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_non_null(r);
+    assert_string_equal(js(r, "handle"), "tee-classic");
+    assert_string_equal(js(r, "title"), "Classic Tee");
+    assert_string_equal(js(r, "status"), "ACTIVE");
+    assert_string_equal(js(r, "vendor"), "Acme");
+    assert_string_equal(js(r, "productType"), "Apparel > Tops");
+    assert_string_equal(js(r, "descriptionHtml"), "<p>Soft cotton &amp; a relaxed fit.</p><p>Machine wash.</p>");
+    assert_string_equal(js(r, "tags.1"), "cotton");
+    assert_string_equal(js(r, "productOptions.0.name"), "Size");
+    assert_string_equal(js(r, "productOptions.0.values.0.name"), "M");
+    assert_string_equal(js(r, "productOptions.1.name"), "Colour");
+    assert_string_equal(js(r, "files.1.originalSource"), "https://cdn.example.com/tee-2.jpg");
+    assert_int_equal(json_array_size(jp(r, "variants")), 1);
+    assert_string_equal(js(r, "variants.0.sku"), "TEE-M-RED");
+    assert_string_equal(js(r, "variants.0.price"), "89.99");
+    assert_string_equal(js(r, "variants.0.compareAtPrice"), "99.99");
+    assert_string_equal(js(r, "variants.0.barcode"), "4006381333931");
+    assert_string_equal(js(r, "variants.0.optionValues.1.optionName"), "Colour");
+    assert_string_equal(js(r, "variants.0.optionValues.1.name"), "Red");
+    assert_int_equal(ji(r, "variants.0.inventoryItem.measurement.weight.value"), 180);
+    assert_true(json_is_true(jp(r, "variants.0.inventoryItem.tracked")));
+    assert_null(json_object_get(json_array_get(json_object_get(r, "variants"), 0), "inventoryQuantities"));
+    json_decref(r);
+    r = map_variant(m, VARIANT_JPY, STOCK, ctx);
+    assert_string_equal(js(r, "variants.0.price"), "1200");
+    assert_null(json_object_get(json_array_get(json_object_get(r, "variants"), 0), "compareAtPrice"));
+    json_decref(r);
+    r = map_variant(m, VARIANT_KWD, STOCK, ctx);
+    assert_string_equal(js(r, "variants.0.price"), "12.345");
+    assert_int_equal(json_array_size(jp(r, "productOptions")), 1); /* only the options it has */
+    json_decref(r);
+
+    /* orders/create: Shopify's own example body */
+    json_t *order = payload("shopify_orders_create.json");
+    json_t *ev = events_of(m, "orders/create", order, ctx);
+    assert_non_null(ev);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "0.channel"), "shopify");
+    assert_string_equal(js(ev, "0.order_id"), "820982911946154508"); /* from the global id */
+    assert_string_equal(js(ev, "0.order_name"), "#9999");
+    assert_int_equal(ji(ev, "0.total.amount"), 40495);
+    assert_string_equal(js(ev, "0.total.currency"), "USD");
+    assert_int_equal(json_array_size(jp(ev, "0.lines")), 5);
+    assert_string_equal(js(ev, "0.lines.0.sku"), "SKU2006-001");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 1);
+    assert_int_equal(ji(ev, "0.lines.0.price.amount"), 8999);
+    assert_string_equal(js(ev, "0.lines.0.price.currency"), "USD");
+    assert_string_equal(js(ev, "0.lines.3.sku"), "SKU2006-020");
+    assert_int_equal(ji(ev, "0.lines.3.price.amount"), 15999);
+    json_decref(ev);
+    /* the GraphQL enum spelling works too */
+    ev = events_of(m, "ORDERS_CREATE", order, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    json_decref(order);
+
+    order = payload("shopify_orders_cancelled.json");
+    ev = events_of(m, "orders/cancelled", order, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "order.cancelled");
+    assert_string_equal(js(ev, "0.order_id"), "820982911946154508");
+    assert_string_equal(js(ev, "0.reason"), "customer");
+    assert_true(json_is_true(jp(ev, "0.restock")));
+    json_decref(ev);
+    /* orders/updated: cancelled -> cancellation, else nothing */
+    ev = events_of(m, "orders/updated", order, ctx);
+    assert_string_equal(js(ev, "0.type"), "order.cancelled");
+    json_decref(ev);
+    json_object_set_new(order, "cancelled_at", json_null());
+    ev = events_of(m, "orders/updated", order, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    json_decref(order);
+
+    /* a GraphQL poll page */
+    json_t *page = luatest_json(
+        "{\"data\":{\"orders\":{\"nodes\":["
+        "{\"id\":\"gid://shopify/Order/1001\",\"name\":\"#1001\",\"createdAt\":\"2026-01-02T10:00:00Z\","
+        " \"cancelledAt\":null,\"lineItems\":{\"nodes\":[{\"id\":\"gid://shopify/LineItem/7\",\"sku\":\"TEE-M-RED\","
+        " \"quantity\":2,\"originalUnitPriceSet\":{\"shopMoney\":{\"amount\":\"89.99\",\"currencyCode\":\"EUR\"}}}]}},"
+        "{\"id\":\"gid://shopify/Order/1002\",\"name\":\"#1002\",\"cancelledAt\":\"2026-01-03T10:00:00Z\","
+        " \"lineItems\":{\"nodes\":[{\"sku\":\"TEE-L-BLUE\",\"quantity\":1}]}}"
+        "]},\"pageInfo\":{\"hasNextPage\":false}}}");
+    ev = events_of(m, "orders", page, ctx);
+    assert_int_equal(json_array_size(ev), 3);
+    assert_string_equal(js(ev, "0.order_id"), "1001");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 2);
+    assert_int_equal(ji(ev, "0.lines.0.price.amount"), 8999);
+    assert_string_equal(js(ev, "1.type"), "order.created");
+    assert_string_equal(js(ev, "2.type"), "order.cancelled");
+    assert_string_equal(js(ev, "2.order_id"), "1002");
+    json_decref(ev);
+    json_decref(page);
+    /* a malformed amount is an error naming it, not a guess */
+    json_t *bad = luatest_json("{\"id\":5,\"currency\":\"EUR\",\"line_items\":[{\"id\":1,\"sku\":\"A\","
+                               "\"quantity\":1,\"price\":\"12.345\"}]}");
+    char *err = NULL;
+    assert_null(mapping_from_channel(m, "orders/create", bad, ctx, &err));
+    assert_true(luatest_has(err, "'12.345' has more than 2 decimals for EUR"));
+    assert_true(luatest_has(err, "shopify.lua:"));
+    free(err);
+    json_decref(bad);
+    json_t *empty = json_object();
+    ev = events_of(m, "products/update", empty, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    json_decref(empty);
+    json_decref(ctx);
+    mapping_close(m);
+}
+
+/* ------------------------------------------------------------ TikTok */
+
+static void test_tiktok(void **state)
+{
+    (void)state;
+    struct mapping *m = open_script("tiktok.lua");
+    assert_non_null(m);
+    json_t *ctx = ctx_for("tiktok");
+    json_object_set_new(ctx, "tiktok_category_id", json_string("601226"));
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_non_null(r);
+    assert_string_equal(js(r, "title"), "Classic Tee");
+    assert_string_equal(js(r, "category_id"), "601226");
+    assert_string_equal(js(r, "save_mode"), "LISTING");
+    assert_string_equal(js(r, "main_images.0.uri"), "https://cdn.example.com/tee-1.jpg");
+    assert_string_equal(js(r, "package_weight.value"), "0.18");
+    assert_string_equal(js(r, "package_weight.unit"), "KILOGRAM");
+    assert_string_equal(js(r, "skus.0.seller_sku"), "TEE-M-RED");
+    assert_string_equal(js(r, "skus.0.price.amount"), "89.99");
+    assert_string_equal(js(r, "skus.0.price.currency"), "EUR");
+    assert_string_equal(js(r, "skus.0.list_price.amount"), "99.99");
+    assert_string_equal(js(r, "skus.0.sales_attributes.0.name"), "Size");
+    assert_string_equal(js(r, "skus.0.sales_attributes.1.value_name"), "Red");
+    assert_string_equal(js(r, "skus.0.identifier_code.type"), "EAN");
+    assert_null(json_object_get(json_array_get(json_object_get(r, "skus"), 0), "inventory"));
+    json_decref(r);
+    r = map_variant(m, VARIANT_JPY, STOCK, ctx);
+    assert_string_equal(js(r, "skus.0.price.amount"), "1200");
+    assert_string_equal(js(r, "skus.0.price.currency"), "JPY");
+    json_decref(r);
+
+    /* Get Order List: the official response sample */
+    json_t *resp = payload("tiktok_orders_search.json");
+    json_t *ev = events_of(m, "orders", resp, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "0.order_id"), "576461413038785752");
+    assert_int_equal(json_array_size(jp(ev, "0.lines")), 1);
+    assert_string_equal(js(ev, "0.lines.0.sku"), "red_iphone_256");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 1);
+    assert_int_equal(ji(ev, "0.lines.0.price.amount"), 1); /* "0.01" IDR */
+    assert_string_equal(js(ev, "0.lines.0.price.currency"), "IDR");
+    assert_int_equal(ji(ev, "0.total.amount"), 500000); /* "5000" IDR */
+    json_decref(ev);
+    /* one line per unit: two identical lines are quantity 2; CANCELLED cancels */
+    json_t *order = json_deep_copy(jp(resp, "data.orders.0"));
+    json_t *lines = json_object_get(order, "line_items");
+    json_array_append_new(lines, json_deep_copy(json_array_get(lines, 0)));
+    json_object_set_new(order, "status", json_string("AWAITING_SHIPMENT"));
+    ev = events_of(m, "order", order, ctx);
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 2);
+    json_decref(ev);
+    json_object_set_new(order, "status", json_string("CANCELLED"));
+    ev = events_of(m, "order", order, ctx);
+    assert_string_equal(js(ev, "0.type"), "order.cancelled");
+    assert_string_equal(js(ev, "0.order_id"), "576461413038785752");
+    json_decref(ev);
+    json_decref(order);
+    json_decref(resp);
+    /* webhooks are thin: only a cancellation can be acted on directly */
+    json_t *hook = luatest_json("{\"type\":1,\"shop_id\":\"7494726673780148744\",\"timestamp\":1664095733,"
+                                "\"data\":{\"order_id\":\"576684019603311365\",\"order_status\":\"CANCELLED\","
+                                "\"update_time\":1664095610}}");
+    ev = events_of(m, "webhook", hook, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.order_id"), "576684019603311365");
+    json_decref(ev);
+    json_object_set_new(json_object_get(hook, "data"), "order_status", json_string("AWAITING_SHIPMENT"));
+    ev = events_of(m, "webhook", hook, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    json_decref(hook);
+    /* an error envelope is an error */
+    json_t *fail = luatest_json("{\"code\":36009002,\"message\":\"Too many requests\",\"data\":null}");
+    char *err = NULL;
+    assert_null(mapping_from_channel(m, "orders", fail, ctx, &err));
+    assert_true(luatest_has(err, "tiktok response code 36009002"));
+    free(err);
+    json_decref(fail);
+    json_decref(ctx);
+    mapping_close(m);
+}
+
+/* ------------------------------------------------------------ Amazon */
+
+static void test_amazon(void **state)
+{
+    (void)state;
+    struct mapping *m = open_script("amazon.lua");
+    assert_non_null(m);
+    json_t *ctx = ctx_for("amazon");
+    json_object_set_new(ctx, "marketplace_id", json_string("A1PA6795UKMFR9"));
+    json_object_set_new(ctx, "language_tag", json_string("de_DE"));
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_non_null(r);
+    assert_string_equal(js(r, "productType"), "PRODUCT");
+    assert_string_equal(js(r, "requirements"), "LISTING");
+    assert_string_equal(js(r, "attributes.item_name.0.value"), "Classic Tee");
+    assert_string_equal(js(r, "attributes.item_name.0.language_tag"), "de_DE");
+    assert_string_equal(js(r, "attributes.item_name.0.marketplace_id"), "A1PA6795UKMFR9");
+    assert_string_equal(js(r, "attributes.brand.0.value"), "Acme");
+    assert_string_equal(js(r, "attributes.purchasable_offer.0.currency"), "EUR");
+    json_t *price = jp(r, "attributes.purchasable_offer.0.our_price.0.schedule.0.value_with_tax");
+    assert_true(json_is_real(price));
+    assert_true(json_real_value(price) == 89.99);
+    /* with 15 significant digits the number is written exactly as the decimal */
+    char *text = json_dumps(price, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+    assert_string_equal(text, "89.99");
+    free(text);
+    assert_true(json_real_value(jp(r, "attributes.list_price.0.value_with_tax")) == 99.99);
+    assert_string_equal(js(r, "attributes.list_price.0.currency"), "EUR");
+    assert_string_equal(js(r, "attributes.externally_assigned_product_identifier.0.type"), "ean");
+    assert_int_equal(ji(r, "attributes.item_package_weight.0.value"), 180);
+    assert_string_equal(js(r, "attributes.color.0.value"), "Red");
+    assert_string_equal(js(r, "attributes.size.0.value"), "M");
+    assert_string_equal(js(r, "attributes.main_product_image_locator.0.media_location"),
+                        "https://cdn.example.com/tee-1.jpg");
+    assert_string_equal(js(r, "attributes.other_product_image_locator_1.0.media_location"),
+                        "https://cdn.example.com/tee-2.jpg");
+    assert_null(json_object_get(jp(r, "attributes"), "fulfillment_availability"));
+    json_decref(r);
+    r = map_variant(m, VARIANT_JPY, STOCK, ctx);
+    assert_true(json_real_value(jp(r, "attributes.purchasable_offer.0.our_price.0.schedule.0.value_with_tax")) == 1200.0);
+    assert_true(json_is_true(jp(r, "attributes.supplier_declared_has_product_identifier_exemption.0.value")));
+    json_decref(r);
+
+    /* getOrder + getOrderItems (the models' sandbox responses) */
+    json_t *o = payload("amazon_getOrder.json"), *items = payload("amazon_getOrderItems.json");
+    json_t *both = json_pack("{s:O, s:O}", "order", o, "items", items);
+    json_t *ev = events_of(m, "order", both, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "0.order_id"), "902-1845936-5435065");
+    assert_string_equal(js(ev, "0.status"), "Unshipped");
+    assert_int_equal(ji(ev, "0.total.amount"), 1101);
+    assert_string_equal(js(ev, "0.lines.0.sku"), "NABetaASINB00551Q3CS");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 1);
+    assert_int_equal(ji(ev, "0.lines.0.price.amount"), 1000);
+    assert_string_equal(js(ev, "0.lines.0.price.currency"), "USD");
+    json_decref(ev);
+    json_decref(both);
+
+    /* getOrders: an order without its items is an error naming it */
+    json_t *list = payload("amazon_getOrders.json");
+    json_t *orders = jp(list, "payload.Orders");
+    json_object_set(json_array_get(orders, 0), "OrderItems", jp(items, "payload.OrderItems"));
+    char *err = NULL;
+    assert_null(mapping_from_channel(m, "orders", list, ctx, &err));
+    assert_true(luatest_has(err, "amazon order 902-8745147-1934268 has no OrderItems"));
+    free(err);
+    json_object_set(json_array_get(orders, 1), "OrderItems", jp(items, "payload.OrderItems"));
+    json_object_set_new(json_array_get(orders, 1), "OrderStatus", json_string("Canceled"));
+    ev = events_of(m, "orders", list, ctx);
+    assert_int_equal(json_array_size(ev), 2);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "1.type"), "order.cancelled");
+    assert_string_equal(js(ev, "1.order_id"), "902-8745147-1934268");
+    json_decref(ev);
+    /* Amazon-fulfilled orders are not the hub's stock */
+    json_object_set_new(json_array_get(orders, 0), "FulfillmentChannel", json_string("AFN"));
+    ev = events_of(m, "orders", list, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    json_decref(list);
+    json_decref(o);
+    json_decref(items);
+
+    /* ORDER_CHANGE: the example is a buyer's cancel request (no event); a status
+     * change to Unshipped is an order, to Canceled a cancellation */
+    json_t *n = payload("amazon_order_change.json");
+    ev = events_of(m, "ORDER_CHANGE", n, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    json_t *change = jp(n, "Payload.OrderChangeNotification");
+    json_object_set_new(change, "OrderChangeType", json_string("OrderStatusChange"));
+    ev = events_of(m, "ORDER_CHANGE", n, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.order_id"), "903-8868176-2219830");
+    assert_string_equal(js(ev, "0.lines.0.sku"), "SellerSKUID1");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 10);
+    json_decref(ev);
+    json_object_set_new(jp(change, "Summary"), "OrderStatus", json_string("Canceled"));
+    ev = events_of(m, "notification", n, ctx);
+    assert_string_equal(js(ev, "0.type"), "order.cancelled");
+    json_decref(ev);
+    json_decref(n);
+    json_decref(ctx);
+    mapping_close(m);
+}
+
+/* ------------------------------------------------------------ ChatGPT */
+
+static void test_chatgpt(void **state)
+{
+    (void)state;
+    struct mapping *m = open_script("chatgpt.lua");
+    assert_non_null(m);
+    json_t *ctx = ctx_for("chatgpt");
+    json_object_set_new(ctx, "store_url", json_string("https://shop.example.com/"));
+    json_object_set_new(ctx, "seller_name", json_string("Acme Store"));
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_non_null(r);
+    assert_string_equal(js(r, "id"), "tee-classic");
+    assert_string_equal(js(r, "description.plain"), "Soft cotton & a relaxed fit.\n\nMachine wash.");
+    assert_string_equal(js(r, "url"), "https://shop.example.com/products/tee-classic");
+    assert_string_equal(js(r, "media.0.type"), "image");
+    assert_string_equal(js(r, "variants.0.id"), "TEE-M-RED");
+    assert_string_equal(js(r, "variants.0.title"), "Classic Tee - M / Red");
+    assert_int_equal(ji(r, "variants.0.price.amount"), 8999); /* ACP: integer minor units */
+    assert_string_equal(js(r, "variants.0.price.currency"), "EUR");
+    assert_true(json_is_true(jp(r, "variants.0.availability.available")));
+    assert_string_equal(js(r, "variants.0.availability.status"), "in_stock");
+    assert_string_equal(js(r, "variants.0.variant_options.1.name"), "Colour");
+    assert_string_equal(js(r, "variants.0.barcodes.0.value"), "4006381333931");
+    assert_string_equal(js(r, "variants.0.seller.name"), "Acme Store");
+    json_decref(r);
+    r = map_variant(m, VARIANT_JPY, "{\"on_hand\":2,\"reserved\":2,\"available\":0}", ctx);
+    assert_int_equal(ji(r, "variants.0.price.amount"), 1200);
+    assert_string_equal(js(r, "variants.0.availability.status"), "out_of_stock");
+    json_decref(r);
+
+    json_t *session = payload("acp_complete_checkout_session_response.json");
+    json_t *ev = events_of(m, "checkout.completed", session, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "0.order_id"), "ord_abc123");
+    assert_string_equal(js(ev, "0.checkout_session_id"), "checkout_session_123");
+    assert_string_equal(js(ev, "0.lines.0.sku"), "item_123");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 1);
+    assert_int_equal(ji(ev, "0.lines.0.price.amount"), 300);
+    assert_string_equal(js(ev, "0.lines.0.price.currency"), "USD");
+    assert_int_equal(ji(ev, "0.total.amount"), 830);
+    json_decref(ev);
+    ev = events_of(m, "checkout.canceled", session, ctx);
+    assert_string_equal(js(ev, "0.type"), "order.cancelled");
+    assert_string_equal(js(ev, "0.order_id"), "ord_abc123");
+    json_decref(ev);
+    json_object_del(session, "order");
+    ev = events_of(m, "checkout.canceled", session, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    char *err = NULL;
+    assert_null(mapping_from_channel(m, "checkout.completed", session, ctx, &err));
+    assert_true(luatest_has(err, "is not completed"));
+    free(err);
+    json_decref(session);
+    json_t *order = luatest_json("{\"order_id\":\"cart-42\",\"currency\":\"eur\","
+                                 "\"lines\":[{\"sku\":\"TEE-M-RED\",\"quantity\":2,\"unit_amount\":8999}]}");
+    ev = events_of(m, "order", order, ctx);
+    assert_string_equal(js(ev, "0.order_id"), "cart-42");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 2);
+    assert_string_equal(js(ev, "0.lines.0.price.currency"), "EUR");
+    json_decref(ev);
+    json_decref(order);
+    json_decref(ctx);
+    mapping_close(m);
+}
+
+/* ------------------------------------------------------------ example, allocation */
+
+static void test_example_and_allocation(void **state)
+{
+    (void)state;
+    struct mapping *m = open_script("example.lua");
+    assert_non_null(m);
+    json_t *ctx = ctx_for("example");
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_string_equal(js(r, "sku"), "TEE-M-RED");
+    assert_string_equal(js(r, "title"), "Classic Tee");
+    assert_int_equal(ji(r, "price.amount"), 8999);
+    assert_string_equal(js(r, "price.currency"), "EUR");
+    assert_string_equal(js(r, "options.size"), "M");
+    assert_int_equal(ji(r, "compare_at.amount"), 9999);
+    assert_null(json_object_get(r, "quantity"));
+    json_decref(r);
+    json_t *order = luatest_json("{\"id\":77,\"lines\":[{\"sku\":\"TEE-M-RED\",\"quantity\":3}]}");
+    json_t *ev = events_of(m, "order", order, ctx);
+    assert_string_equal(js(ev, "0.type"), "order.created");
+    assert_string_equal(js(ev, "0.order_id"), "77");
+    assert_int_equal(ji(ev, "0.lines.0.quantity"), 3);
+    json_decref(ev);
+    json_decref(order);
+    mapping_close(m);
+
+    m = open_script("allocate.lua");
+    assert_non_null(m);
+    const char *skus[3] = {"A", "B", "C"};
+    json_t *stocks[3] = {
+        luatest_json("{\"on_hand\":10,\"reserved\":2,\"available\":8}"),
+        luatest_json("{\"on_hand\":3,\"reserved\":3,\"available\":0}"),
+        luatest_json("{\"on_hand\":20,\"reserved\":0,\"available\":20}"),
+    };
+    int64_t out[3];
+    json_object_set_new(ctx, "buffer", json_integer(1));
+    assert_int_equal(mapping_allocate(m, skus, stocks, 3, "example", ctx, out, NULL), 0);
+    assert_int_equal(out[0], 7);
+    assert_int_equal(out[1], 0);
+    assert_int_equal(out[2], 19);
+    mapping_close(m);
+
+    m = open_script("allocate_share.lua");
+    assert_non_null(m);
+    json_object_set_new(ctx, "buffer", json_integer(0));
+    assert_int_equal(mapping_allocate(m, skus, stocks, 3, "amazon", ctx, out, NULL), 0);
+    assert_int_equal(out[0], 4);  /* 50% of 8 */
+    assert_int_equal(out[1], 0);
+    assert_int_equal(out[2], 10);
+    assert_int_equal(mapping_allocate(m, skus, stocks, 3, "shopify", ctx, out, NULL), 0);
+    assert_int_equal(out[0], 8);
+    assert_int_equal(out[2], 20);
+    json_t *low = luatest_json("{\"on_hand\":2,\"reserved\":0,\"available\":2}");
+    assert_int_equal(mapping_allocate(m, skus, &low, 1, "tiktok", ctx, out, NULL), 0);
+    assert_int_equal(out[0], 0);
+    json_decref(low);
+    for (int i = 0; i < 3; i++) json_decref(stocks[i]);
+    json_decref(ctx);
+    mapping_close(m);
+}
+
+/* ------------------------------------------------------------ lib/money.lua, lib/util.lua */
+
+static json_t *probe(struct mapping *m, const char *op, json_t *args, char **err)
+{
+    json_t *p = json_object();
+    json_t *v = json_pack("{s:s, s:s, s:o}", "sku", "PROBE", "op", op, "args", args);
+    struct map_item it = {p, v, NULL, NULL, NULL};
+    mapping_to_channel(m, &it, 1, NULL);
+    json_decref(p);
+    json_decref(v);
+    if (err)
+        *err = it.error;
+    else
+        free(it.error);
+    return it.result;
+}
+
+static void expect_format(struct mapping *m, long long amount, const char *cur, const char *want)
+{
+    json_t *r = probe(m, "format", json_pack("[I, s]", amount, cur), NULL);
+    assert_non_null(r);
+    assert_string_equal(js(r, "r"), want);
+    json_decref(r);
+}
+
+static void expect_parse(struct mapping *m, const char *text, const char *cur, long long want)
+{
+    char *err = NULL;
+    json_t *r = probe(m, "parse", json_pack("[s, s]", text, cur), &err);
+    if (!r) fprintf(stderr, "parse(%s, %s): %s\n", text, cur, err);
+    free(err);
+    assert_non_null(r);
+    assert_true(json_is_integer(json_object_get(r, "r")));
+    assert_int_equal(json_integer_value(json_object_get(r, "r")), want);
+    json_decref(r);
+}
+
+static void expect_error(struct mapping *m, const char *op, json_t *args, const char *want)
+{
+    char *err = NULL;
+    json_t *r = probe(m, op, args, &err);
+    assert_null(r);
+    assert_true(luatest_has(err, want));
+    free(err);
+}
+
+static void test_money_and_util(void **state)
+{
+    (void)state;
+    struct mapping *m = luatest_open(luatest_path("scripts"),
+                                     luatest_path("tests/unit/lua_fixtures/money_probe.lua"), MEM, BUDGET);
+    assert_non_null(m);
+    expect_format(m, 8999, "EUR", "89.99");
+    expect_format(m, 8999, "JPY", "8999");
+    expect_format(m, 1234, "KWD", "1.234");
+    expect_format(m, 1234, "BHD", "1.234");
+    expect_format(m, 5, "KWD", "0.005");
+    expect_format(m, -5, "EUR", "-0.05");
+    expect_format(m, 0, "EUR", "0.00");
+    expect_format(m, 100, "usd", "1.00");
+    expect_format(m, INT64_MAX, "EUR", "92233720368547758.07");
+    expect_parse(m, "89.99", "EUR", 8999);
+    expect_parse(m, "89.9", "EUR", 8990);
+    expect_parse(m, "89", "EUR", 8900);
+    expect_parse(m, " 1.50 ", "EUR", 150);
+    expect_parse(m, "-0.05", "EUR", -5);
+    expect_parse(m, "+2", "EUR", 200);
+    expect_parse(m, "1.5", "KWD", 1500);
+    expect_parse(m, "1200", "JPY", 1200);
+    expect_parse(m, "89.990", "EUR", 8999);
+    expect_parse(m, "0.01", "IDR", 1);
+    expect_parse(m, "92233720368547758.07", "EUR", INT64_MAX);
+    expect_error(m, "parse", json_pack("[s, s]", "89.999", "EUR"), "'89.999' has more than 2 decimals for EUR");
+    expect_error(m, "parse", json_pack("[s, s]", "1.5", "JPY"), "'1.5' has more than 0 decimals for JPY");
+    expect_error(m, "parse", json_pack("[s, s]", "1e3", "EUR"), "'1e3' is not a decimal amount");
+    expect_error(m, "parse", json_pack("[s, s]", "1,000.00", "EUR"), "is not a decimal amount");
+    expect_error(m, "parse", json_pack("[s, s]", "", "EUR"), "is not a decimal amount");
+    expect_error(m, "parse", json_pack("[s, s]", "12.", "EUR"), "is not a decimal amount");
+    expect_error(m, "parse", json_pack("[s, s]", "999999999999999999999", "EUR"), "is too large");
+    expect_error(m, "parse", json_pack("[f, s]", 89.99, "EUR"), "expected a decimal string, got float");
+    expect_error(m, "format", json_pack("[f, s]", 89.99, "EUR"), "amount must be an integer count of minor units");
+    expect_error(m, "format", json_pack("[i, s]", 1, "XYZ"), "unknown currency 'XYZ'");
+    expect_error(m, "format", json_pack("[i]", 1), "currency must be a string");
+    /* the error points at the caller's line, in the probe script */
+    expect_error(m, "format", json_pack("[i, s]", 1, "XYZ"), "money_probe.lua:");
+
+    json_t *r = probe(m, "format_code", json_pack("[i, s]", 7999, "USD"), NULL);
+    assert_string_equal(js(r, "r"), "79.99 USD");
+    json_decref(r);
+    r = probe(m, "decimals", json_pack("[s]", "CLP"), NULL);
+    assert_int_equal(ji(r, "r"), 0);
+    json_decref(r);
+    r = probe(m, "try_parse", json_pack("[s, s]", "x", "EUR"), NULL);
+    assert_null(json_object_get(r, "r"));
+    assert_true(luatest_has(js(r, "err"), "not a decimal amount"));
+    json_decref(r);
+
+    r = probe(m, "roundtrip", json_array(), NULL);
+    assert_non_null(r);
+    assert_true(ji(r, "checked") > 1000);
+    if (json_array_size(jp(r, "bad"))) fprintf(stderr, "%s\n", js(r, "bad.0"));
+    assert_int_equal(json_array_size(jp(r, "bad")), 0);
+    json_decref(r);
+
+    r = probe(m, "util", json_array(), NULL);
+    assert_non_null(r);
+    assert_true(json_is_true(jp(r, "copy_is_new")));
+    assert_true(json_is_true(jp(r, "deep_is_deep")));
+    assert_int_equal(ji(r, "merge.b"), 2);
+    assert_int_equal(ji(r, "merge.c"), 3);
+    assert_string_equal(js(r, "keys.0"), "a");
+    assert_string_equal(js(r, "keys.2"), "z");
+    assert_int_equal(ji(r, "map.2"), 30);
+    assert_int_equal(json_array_size(jp(r, "filter")), 2);
+    assert_true(json_is_array(jp(r, "empty_filter"))); /* marked: [] not {} */
+    assert_true(json_is_true(jp(r, "contains")));
+    assert_string_equal(js(r, "get"), "deep");
+    assert_true(json_is_true(jp(r, "get_missing")));
+    assert_string_equal(js(r, "trim"), "x y");
+    assert_int_equal(json_array_size(jp(r, "split")), 4);
+    assert_string_equal(js(r, "split.2"), "");
+    assert_true(json_is_true(jp(r, "starts")));
+    assert_true(json_is_true(jp(r, "ends")));
+    assert_string_equal(js(r, "slug"), "classic-tee-red");
+    assert_string_equal(js(r, "capitalize"), "Size");
+    assert_string_equal(js(r, "truncate"), "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    assert_true(json_is_true(jp(r, "is_empty")));
+    json_decref(r);
+    mapping_close(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shopify),
+        cmocka_unit_test(test_tiktok),
+        cmocka_unit_test(test_amazon),
+        cmocka_unit_test(test_chatgpt),
+        cmocka_unit_test(test_example_and_allocation),
+        cmocka_unit_test(test_money_and_util),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
