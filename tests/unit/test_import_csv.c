@@ -289,6 +289,29 @@ static void test_product_rules(void **state)
     result_free(&res);
 }
 
+/* A record over the cap (here a runaway quoted field) is one error; the next row is read. */
+static void test_long_record(void **state)
+{
+    (void)state;
+    size_t big = IMPORT_MAX_LINE + 10;
+    const char *head = "product_id,title,sku,price\np1,One,S1,1\np2,\"";
+    const char *tail = "\",S2,1\np3,Three,S3,1\n";
+    size_t n = strlen(head) + big + strlen(tail);
+    char *text = malloc(n + 1);
+    strcpy(text, head);
+    memset(text + strlen(head), 'y', big);
+    strcpy(text + strlen(head) + big, tail);
+    struct result res;
+    parse(write_tmp(text), "EUR", &res);
+    free(text);
+    assert_int_equal(res.n, 3);
+    assert_good(&res, 0, "p1");
+    assert_error(&res, 1, 3, "longer than");
+    assert_good(&res, 2, "p3");
+    assert_int_equal(res.line[2], 4);
+    result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_header_errors),
         cmocka_unit_test(test_product_rules),
+        cmocka_unit_test(test_long_record),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
