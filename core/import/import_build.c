@@ -482,12 +482,12 @@ static int build_variant(struct bld *b, size_t i, json_t *raw, json_t *names, co
                                ctx, cmp_cur, cur);
         int64_t cmin;
         if (money_amount(b, line, amount, "compare_at", ctx, cur, &cmin) != 0) return -1;
-        if (cmin <= minor)
+        if (cmin > 0 && cmin <= minor) /* 0 means "no compare_at", as many exports write it */
             return import_fail(b->rec, line,
                                "%scompare_at %" PRId64 " must be above the price %" PRId64
                                " (minor units)",
                                ctx, cmin, minor);
-        json_object_set_new(v, "compare_at", money_json(cmin, cur));
+        if (cmin > 0) json_object_set_new(v, "compare_at", money_json(cmin, cur));
     }
 
     json_t *bc;

@@ -224,11 +224,12 @@ static void test_price_per_currency(void **state)
         "{\"id\":\"p5\",\"title\":\"T\",\"variants\":[{\"sku\":\"e\",\"price\":\"89.999\"}]}\n"
         "{\"id\":\"p6\",\"title\":\"T\",\"variants\":[{\"sku\":\"f\",\"price\":89.99}]}\n"
         "{\"id\":\"p7\",\"title\":\"T\",\"variants\":[{\"sku\":\"g\",\"price\":{\"amount\":500,\"currency\":\"USD\"},\"currency\":\"EUR\"}]}\n"
-        "{\"id\":\"p8\",\"title\":\"T\",\"variants\":[{\"sku\":\"h\",\"price\":\"0.001\",\"currency\":\"KWD\"}]}\n",
+        "{\"id\":\"p8\",\"title\":\"T\",\"variants\":[{\"sku\":\"h\",\"price\":\"0.001\",\"currency\":\"KWD\"}]}\n"
+        "{\"id\":\"p9\",\"title\":\"T\",\"variants\":[{\"sku\":\"i\",\"price\":100,\"compare_at\":\"0.00\"}]}\n",
         0);
     struct result res;
     parse(p, IMPORT_JSONL, "EUR", &res);
-    assert_int_equal(res.n, 8);
+    assert_int_equal(res.n, 9);
     assert_good(&res, 0, "p1");
     assert_int_equal(i_at(res.ev[0], "variants.0.price.amount"), 8999);
     assert_string_equal(s_at(res.ev[0], "variants.0.price.currency"), "EUR");
@@ -244,6 +245,8 @@ static void test_price_per_currency(void **state)
     assert_error(&res, 6, 7, "differs");
     assert_good(&res, 7, "p8");
     assert_int_equal(i_at(res.ev[7], "variants.0.price.amount"), 1);
+    assert_good(&res, 8, "p9"); /* compare_at 0 = none */
+    assert_null(json_object_get(json_array_get(json_object_get(res.ev[8], "variants"), 0), "compare_at"));
     result_free(&res);
 
     /* no default currency and none in the line: refused */
