@@ -67,6 +67,7 @@ static void on_close(uv_handle_t *h)
     struct http_conn *c = h->data;
     if (--c->handles_open > 0) return;
     buf_free(&c->pending);
+    buf_free(&c->corked);
     buf_free(&c->field);
     buf_free(&c->value);
     http_server_conn_freed(c->srv, c);
@@ -139,13 +140,8 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
-/* Queue `out` (taken). */
-static void conn_write(struct http_conn *c, struct buf *out)
+static void conn_send(struct http_conn *c, struct buf *out)
 {
-    if (c->closing || !out->data) {
-        buf_free(out);
-        return;
-    }
     struct write_req *wr = xcalloc(1, sizeof *wr);
     wr->c = c;
     size_t len = out->len;
@@ -158,6 +154,36 @@ static void conn_write(struct http_conn *c, struct buf *out)
         return;
     }
     c->writes_pending++;
+}
+
+/* Send what was corked while parsing a batch of pipelined requests. */
+static void conn_flush(struct http_conn *c)
+{
+    if (c->corked.len && !c->closing) conn_send(c, &c->corked);
+    buf_free(&c->corked);
+}
+
+/* Queue `out` (taken).  While a read is being processed, answers are
+ * corked and go out in one write at the end (pipelined requests answered
+ * synchronously cost one syscall, not one each). */
+static void conn_write(struct http_conn *c, struct buf *out)
+{
+    if (c->closing || !out->data) {
+        buf_free(out);
+        return;
+    }
+    if (c->in_process) {
+        if (!c->corked.data) {
+            c->corked = *out; /* take it as is */
+            *out = (struct buf)BUF_INIT;
+        } else {
+            buf_append(&c->corked, out->data, out->len);
+            buf_free(out);
+        }
+        if (c->corked.len >= HTTP_CORK_MAX) conn_flush(c);
+        return;
+    }
+    conn_send(c, out);
 }
 
 /* ------------------------------------------------------------ closing gracefully */
@@ -188,6 +214,7 @@ void http_conn_finish(struct http_conn *c)
         if (r->dispatched && !r->responded) r->conn = NULL;
         else http_request_free(r);
     }
+    conn_flush(c); /* before the shutdown, which follows queued writes */
     c->state = HTTP_CS_LINGER;
     c->write_blocked = 0;
     conn_arm(c, c->srv->lim.write_timeout_ms ? c->srv->lim.write_timeout_ms : 30000,
@@ -462,7 +489,8 @@ static void conn_process(struct http_conn *c)
            (c->state == HTTP_CS_IDLE || c->state == HTTP_CS_HEADERS ||
             c->state == HTTP_CS_BODY)) {
         if (c->state == HTTP_CS_IDLE &&
-            uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >= HTTP_WRITE_BACKLOG) {
+            uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + c->corked.len >=
+                HTTP_WRITE_BACKLOG) {
             c->write_blocked = 1; /* the client is not reading its answers */
             conn_arm(c, c->srv->lim.write_timeout_ms, on_timer);
             break;
@@ -501,6 +529,9 @@ static void conn_process(struct http_conn *c)
         c->pending_off = 0;
     }
     c->in_process = 0;
+    conn_flush(c);
+    if (c->state == HTTP_CS_IDLE && !c->write_blocked && c->pending.len == c->pending_off)
+        conn_arm_idle(c); /* the write timeout while answers are queued */
     if (c->eof) conn_check_eof(c);
     conn_update_reading(c);
 }

@@ -30,6 +30,8 @@
 /* How long a closing connection keeps reading (and discarding) after its
  * last answer, so the client sees the answer rather than a reset. */
 #define HTTP_LINGER_MS 2000
+/* Answers corked during one read's processing are flushed at this size. */
+#define HTTP_CORK_MAX (64 * 1024)
 
 struct http_header_kv {
     char *name;
@@ -80,6 +82,7 @@ struct http_conn {
     enum http_conn_state state;
     struct http_request *req;
     struct buf pending;     /* bytes read, not yet parsed */
+    struct buf corked;      /* answers not yet handed to uv_write */
     size_t pending_off;
     struct buf field, value; /* header being parsed */
     size_t header_bytes;

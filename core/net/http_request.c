@@ -312,12 +312,18 @@ void http_build_response(struct buf *out, int status, const struct hub_header *h
 {
     const char *reason = http_status_reason(status);
     buf_printf(out, "HTTP/1.1 %d %s\r\n", status, *reason ? reason : "Status");
-    char date[64];
+    static _Thread_local char date[64];
+    static _Thread_local time_t date_at = -1;
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    buf_printf(out, "Date: %s\r\n", date);
+    if (t != date_at) { /* formatted once a second */
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        date_at = t;
+    }
+    buf_puts(out, "Date: ");
+    buf_puts(out, date);
+    buf_puts(out, "\r\n");
     for (size_t i = 0; i < n_headers; i++) {
         const char *nm = headers[i].name, *v = headers[i].value;
         if (!header_ok(nm, 1) || !header_ok(v, 0)) {
