@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "net/metrics.h"
 #include "sync/runtime.h"
 
 int rt_emit(struct rt_tenant *rt, struct hub_instance *inst, const char *idem_key, json_t *event,
@@ -72,6 +73,8 @@ static void commit_tenant(struct rt_tenant *rt)
                                       : evs[i].status == 0 ? HUB_EMIT_COMMITTED
                                                            : HUB_EMIT_FAILED;
             const char *msg = rc != 0 ? err : evs[i].message;
+            if (p->inst && st == HUB_EMIT_COMMITTED) metric_inc(p->inst->m.events_in);
+            if (p->inst && st == HUB_EMIT_DUPLICATE) metric_inc(p->inst->m.duplicates);
             if (p->done) p->done(p->arg, st, msg);
             free(evs[i].message);
             json_decref(p->event);

@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "net/metrics.h"
 #include "sync/runtime.h"
 
 #define BACKOFF_BASE_MS 500u
@@ -125,6 +126,7 @@ static struct hub_batch *build_batch(struct hub_instance *inst, struct txn *txn,
     b->inst = inst;
     b->n = n;
     b->items = xcalloc(n, sizeof *b->items);
+    b->enqueued_ms = xcalloc(n, sizeof *b->enqueued_ms);
     b->started_ms = now_ms();
     for (size_t i = 0; i < n; i++) {
         struct hub_push_item *it = &b->items[i];
@@ -141,6 +143,7 @@ static struct hub_batch *build_batch(struct hub_instance *inst, struct txn *txn,
         it->changed = ops[i].kind == OUTBOX_LISTING && has && l.payload && ops[i].payload
                           ? keep(b, changed_fields(l.payload, ops[i].payload)) : NULL;
         it->attempt = ops[i].attempts;
+        b->enqueued_ms[i] = ops[i].enqueued_ms;
         if (has) {
             l.external = NULL; /* kept by the batch */
             listing_free(&l);
@@ -169,13 +172,29 @@ void push_kick(struct hub_instance *inst)
         store_outbox_peek(txn, inst->cfg->name, now_ms(), max + json_object_size(inst->in_flight_skus),
                           collect_op, &c);
         json_decref(c.in_batch);
-        uint64_t wait = c.n ? bucket_take(&inst->bucket, mono_ms()) : 0;
+        uint64_t mono = mono_ms();
+        uint64_t wait = c.n ? breaker_allow(&inst->breaker, mono) : 0;
+        int limited = 0;
+        if (c.n && !wait) {
+            wait = bucket_take(&inst->bucket, mono);
+            limited = wait > 0;
+            if (wait && inst->breaker.state == BREAKER_HALF_OPEN) inst->breaker.probe_in_flight = 0;
+        }
+        metric_set(inst->m.circuit, inst->breaker.state);
         if (c.n == 0 || wait) {
             for (size_t i = 0; i < c.n; i++) outbox_op_free(&c.ops[i]);
             txn_abort(txn);
             free(c.ops);
+            if (limited && !inst->waiting_since_ms) {
+                inst->waiting_since_ms = mono;
+                metric_inc(inst->m.rate_waits);
+            }
             if (wait) schedule_drain(inst, wait);
             return;
+        }
+        if (inst->waiting_since_ms) {
+            metric_add(inst->m.rate_wait_ms, (double)(mono - inst->waiting_since_ms));
+            inst->waiting_since_ms = 0;
         }
         struct hub_batch *b = build_batch(inst, txn, c.ops, c.n);
         txn_abort(txn);
@@ -183,6 +202,7 @@ void push_kick(struct hub_instance *inst)
         b->next = inst->batches;
         inst->batches = b;
         inst->in_flight++;
+        metric_inc(inst->m.requests);
         d->push_batch(inst->ctx, b, b->items, b->n);
     }
 }
@@ -203,11 +223,12 @@ static void batch_free(struct hub_batch *b)
     for (size_t i = 0; i < b->n_strings; i++) free(b->strings[i]);
     free(b->strings);
     free(b->items);
+    free(b->enqueued_ms);
     free(b);
 }
 
 static int apply_result(struct hub_instance *inst, struct txn *txn, const struct hub_push_item *it,
-                        const struct hub_push_result *r, uint64_t now)
+                        uint64_t enqueued_ms, const struct hub_push_result *r, uint64_t now)
 {
     const char *ch = inst->cfg->name;
     switch (r ? r->status : HUB_RETRY) {
@@ -219,16 +240,20 @@ static int apply_result(struct hub_instance *inst, struct txn *txn, const struct
             rc = store_listing_ack(txn, ch, it->sku, NULL, it->payload, r->external, now);
         if (rc != 0) return -1;
         inst->pushed_ok++;
+        metric_inc(inst->m.push_ok);
+        if (enqueued_ms && now >= enqueued_ms) metric_observe(inst->m.latency, (double)(now - enqueued_ms));
         return store_outbox_done(txn, ch, it->op_id) < 0 ? -1 : 0;
     }
     case HUB_FATAL:
         inst->pushed_fatal++;
+        metric_inc(inst->m.push_fatal);
         inst_log(inst, 1, "%s %s refused by the channel: %s", it->kind == HUB_OP_STOCK ? "stock" : "op",
                  it->sku, r->message ? r->message : "(no message)");
         str_copy(inst->last_error, r->message ? r->message : "refused", sizeof inst->last_error);
         return store_dlq_put(txn, ch, it->op_id, r->message ? r->message : "refused by the channel") < 0 ? -1 : 0;
     default: {
         inst->pushed_retry++;
+        metric_inc(inst->m.push_retry);
         uint64_t wait = r && r->retry_after_ms ? r->retry_after_ms : backoff_ms(it->attempt);
         return store_outbox_retry(txn, ch, it->op_id, now + wait) < 0 ? -1 : 0;
     }
@@ -247,7 +272,8 @@ void push_batch_done(struct hub_batch *b, const struct hub_push_result *results)
     struct txn *txn = NULL;
     int ok = txn_begin(inst->rt->t->store, 1, &txn) == 0;
     for (size_t i = 0; ok && i < b->n; i++)
-        if (apply_result(inst, txn, &b->items[i], results ? &results[i] : NULL, now) != 0) ok = 0;
+        if (apply_result(inst, txn, &b->items[i], b->enqueued_ms[i], results ? &results[i] : NULL, now) != 0)
+            ok = 0;
     if (txn) {
         if (ok) ok = txn_commit(txn) == 0;
         else txn_abort(txn);
@@ -258,6 +284,16 @@ void push_batch_done(struct hub_batch *b, const struct hub_push_result *results)
         if (results[i].status == HUB_RETRY && results[i].retry_after_ms > retry_after)
             retry_after = results[i].retry_after_ms;
     if (retry_after) bucket_hint(&inst->bucket, -1, -1, -1, retry_after, mono_ms());
+    /* The channel answered if any item was not a plain retry (or it told us when
+     * to come back): only batches that failed outright count against the breaker. */
+    int answered = retry_after > 0;
+    for (size_t i = 0; results && i < b->n && !answered; i++)
+        if (results[i].status != HUB_RETRY) answered = 1;
+    breaker_result(&inst->breaker, answered, mono_ms());
+    metric_set(inst->m.circuit, inst->breaker.state);
+    if (inst->breaker.state == BREAKER_OPEN)
+        inst_log(inst, 1, "circuit open after %u failed batches; next probe in %llu ms", inst->breaker.failures,
+                 (unsigned long long)(inst->breaker.open_until_ms - mono_ms()));
     for (size_t i = 0; i < b->n; i++) {
         char *key = flight_key(b->items[i].kind == HUB_OP_STOCK ? OUTBOX_STOCK
                                : b->items[i].kind == HUB_OP_LISTING ? OUTBOX_LISTING

@@ -56,6 +56,7 @@ static void instance_start(struct rt_tenant *rt, struct hub_instance *inst)
     inst->tch->catalog_push = (caps & HUB_CAP_CATALOG_PUSH) != 0;
     const struct hub_limits *lim = &inst->desc->limits;
     bucket_init(&inst->bucket, lim->rate_per_sec, lim->burst, mono_ms());
+    breaker_init(&inst->breaker, 5, 5000, 300000);
     if (inst->desc->init(&hub_host_table, inst, &inst->ctx) != 0) {
         inst_fail(inst, "plugin '%s' init failed%s%s", inst->desc->name, *inst->last_error ? ": " : "",
                   inst->last_error);
@@ -90,6 +91,7 @@ static int tenant_start(struct hubd *d, struct rt_tenant *rt, const struct tenan
         inst->cfg = &tc->channels[i];
         inst->tch = &rt->t->channels[i];
         inst->mode = (enum hub_mode)inst->cfg->mode;
+        chmetrics_init(&inst->m, tc->name, inst->cfg->name);
         instance_start(rt, inst);
         if (inst->state != INST_RUNNING) {
             /* Nothing gets queued for a channel that cannot push. */
@@ -124,14 +126,35 @@ static void sweep_holds(struct rt_tenant *rt, uint64_t now)
     json_decref(ids);
 }
 
+/* Outbox depth, age and dead letters: read from the store once a second. */
+static void update_gauges(struct rt_tenant *rt, uint64_t now)
+{
+    struct txn *txn = NULL;
+    if (txn_begin(rt->t->store, 0, &txn) != 0) return;
+    for (size_t k = 0; k < rt->n_inst; k++) {
+        struct hub_instance *inst = &rt->inst[k];
+        uint64_t depth = 0, oldest = 0;
+        store_outbox_stats(txn, inst->cfg->name, &depth, &oldest);
+        metric_set(inst->m.outbox_depth, (double)depth);
+        metric_set(inst->m.outbox_oldest, depth && oldest && oldest <= now ? (double)(now - oldest) / 1000.0 : 0);
+        metric_set(inst->m.dead_letters, (double)store_dlq_count(txn, inst->cfg->name));
+        metric_set(inst->m.circuit, inst->breaker.state);
+    }
+    txn_abort(txn);
+}
+
 static void on_tick(uv_timer_t *h)
 {
     struct hubd *d = h->data;
     uint64_t now = now_ms();
+    static uint64_t last_gauges;
+    int gauges = now - last_gauges >= 1000;
+    if (gauges) last_gauges = now;
     for (size_t i = 0; i < d->n_tenants; i++) {
         struct rt_tenant *rt = &d->tenants[i];
         if (rt->failed) continue;
         sweep_holds(rt, now);
+        if (gauges) update_gauges(rt, now);
         for (size_t k = 0; k < rt->n_inst; k++) {
             task_tick(&rt->inst[k], now);
             push_kick(&rt->inst[k]);
@@ -318,11 +341,12 @@ json_t *hubd_status(struct hubd *d)
         json_t *chans = json_array(), *scripts = json_array();
         for (size_t k = 0; k < rt->n_inst; k++) {
             struct hub_instance *inst = &rt->inst[k];
-            json_array_append_new(chans, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:i}", "name",
-                inst->cfg->name, "state", state_name(inst->state), "mode", mode_name(inst->mode),
+            json_array_append_new(chans, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:I, s:f}",
+                "name", inst->cfg->name, "state", state_name(inst->state), "mode", mode_name(inst->mode),
                 "last_error", inst->last_error, "pushed_ok", (json_int_t)inst->pushed_ok, "pushed_retry",
                 (json_int_t)inst->pushed_retry, "pushed_fatal", (json_int_t)inst->pushed_fatal,
-                "in_flight", (int)inst->in_flight));
+                "in_flight", (int)inst->in_flight, "circuit", breaker_state_name(inst->breaker.state),
+                "drift_found", (json_int_t)inst->drift_found, "rate_tokens", inst->bucket.tokens));
         }
         if (!rt->failed) {
             for (size_t k = 0; k < rt->t->n_channels; k++)

@@ -23,7 +23,9 @@
 #include "engine/engine.h"
 #include "hub/plugin.h"
 #include "plugin/loader.h"
+#include "sync/breaker.h"
 #include "sync/bucket.h"
+#include "sync/chmetrics.h"
 
 struct hubd;
 struct rt_tenant;
@@ -36,6 +38,7 @@ enum instance_state { INST_NEW = 0, INST_RUNNING, INST_FAILED, INST_STOPPED };
 struct hub_batch {
     struct hub_instance *inst;
     struct hub_push_item *items;
+    uint64_t *enqueued_ms; /* per item: when its change was first queued (latency) */
     char **strings; /* owned copies the items point into */
     size_t n_strings;
     size_t n;
@@ -74,6 +77,10 @@ struct hub_instance {
 
     /* push scheduling (push.c) */
     struct bucket bucket;
+    struct breaker breaker;
+    struct chmetrics m;
+    uint64_t waiting_since_ms; /* monotonic; a rate-limit wait in progress, 0 if none */
+    uint64_t drift_found;
     uv_timer_t drain_timer;   /* next drain: now (kick) or when the bucket/backoff allows */
     int drain_timer_open;
     uint32_t in_flight;

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "net/metrics.h"
 #include "sync/runtime.h"
 
 #define DEFAULT_POLL_MS 60000
@@ -82,6 +83,8 @@ static void reconcile_finish(struct hub_task *task)
         listing_free(&l);
     }
     txn_abort(txn);
+    inst->drift_found += drift;
+    metric_add(inst->m.drift, (double)drift);
     inst_log(inst, 2, "reconcile: %zu SKU(s) read back, %zu drifted from the shadow",
              json_object_size(task->seen), drift);
 }
