@@ -12,6 +12,7 @@
  *   LINGER   last answer queued: write_timeout until shutdown, then
  *            HTTP_LINGER_MS of discarding input -> close
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -625,7 +626,10 @@ void http_conn_accept(struct http_server *s)
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
         if (ss.ss_family == AF_INET6) {
             struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-            uv_ip6_name(a6, c->peer, sizeof c->peer);
+            if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) /* dual-stack: show 1.2.3.4 */
+                inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], c->peer, sizeof c->peer);
+            else
+                uv_ip6_name(a6, c->peer, sizeof c->peer);
             c->peer_port = ntohs(a6->sin6_port);
         } else {
             struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;

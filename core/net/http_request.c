@@ -215,6 +215,17 @@ void http_request_set_route_rest(struct http_request *r, size_t prefix_len)
     r->route_prefix = prefix_len;
 }
 
+const char *http_request_bearer(const struct http_request *r)
+{
+    const char *v = http_request_header(r, "authorization");
+    if (!v) return NULL;
+    while (*v == ' ' || *v == '\t') v++;
+    if (strncasecmp(v, "bearer", 6) != 0 || (v[6] != ' ' && v[6] != '\t')) return NULL;
+    v += 6;
+    while (*v == ' ' || *v == '\t') v++;
+    return *v ? v : NULL;
+}
+
 char *http_request_query_param(const struct http_request *r, const char *name)
 {
     const char *q = http_request_query(r);

@@ -127,6 +127,10 @@ void *http_request_data(const struct http_request *r);
 const char *http_request_route_rest(const struct http_request *r);
 void http_request_set_route_rest(struct http_request *r, size_t prefix_len);
 
+/* The token of "Authorization: Bearer <token>" (scheme case-insensitive,
+ * surrounding spaces dropped), or NULL.  Points into the header value. */
+const char *http_request_bearer(const struct http_request *r);
+
 /* Decoded value of the first query parameter `name` ('+' is a space), or
  * NULL when absent or badly escaped.  Caller frees. */
 char *http_request_query_param(const struct http_request *r, const char *name);

@@ -69,10 +69,19 @@ static void test_get_and_post_byte_exact(void **state)
     hx_free(&h);
 }
 
-/* headers of the GET: checked in a separate run so last_* are the GET's */
+/* headers: the request of interest goes last so last_* are its own */
 static void client_headers(struct hx *h)
 {
     struct buf rx = BUF_INIT;
+    const char *auth[] = {"authorization: bearer  tok-123 \r\n", "Authorization: Basic Zm9v\r\n",
+                          "Authorization: Bearer\r\n"};
+    for (int i = 0; i < 3; i++) {
+        char req[256];
+        buf_reset(&rx);
+        snprintf(req, sizeof req, "GET /echo/auth HTTP/1.1\r\nHost: t\r\n%s\r\n", auth[i]);
+        close(hx_roundtrip(h, req, &rx));
+    }
+    buf_reset(&rx);
     int fd = hx_roundtrip(h,
                           "GET /echo?q=%C3%A9 HTTP/1.1\r\nHost: t\r\n"
                           "x-TeSt: hello world  \r\nX-Dup: a\r\nX-Dup: b\r\nX-Empty:\r\n\r\n",
@@ -87,11 +96,14 @@ static void test_headers_case_insensitive_and_duplicates(void **state)
     struct hx h;
     hx_init(&h);
     assert_int_equal(hx_run(&h, client_headers), 0);
-    assert_int_equal(h.resp[0].status, 200);
+    assert_int_equal(h.resp[3].status, 200);
     assert_string_equal(h.last_test_header, "hello world"); /* trailing spaces cut */
     assert_int_equal(h.last_dup_count, 2);
     assert_int_equal(h.last_header_count, 5);
     assert_string_equal(h.last_query, "q=%C3%A9");
+    assert_string_equal(hx_header(&h.resp[0], "X-Bearer", hv, sizeof hv), "tok-123");
+    assert_string_equal(hx_header(&h.resp[1], "X-Bearer", hv, sizeof hv), "(none)");
+    assert_string_equal(hx_header(&h.resp[2], "X-Bearer", hv, sizeof hv), "(none)");
     hx_free(&h);
 }
 
@@ -479,6 +491,32 @@ static void test_stop_without_grace_orphans(void **state)
     hx_free(&h);
 }
 
+/* ------------------------------------------------------------ dual stack */
+
+static void client_v4(struct hx *h)
+{
+    struct buf rx = BUF_INIT;
+    close(hx_roundtrip(h, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n", &rx));
+    buf_free(&rx);
+}
+
+static void test_dual_stack_peer_is_plain_ipv4(void **state)
+{
+    (void)state;
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    if (probe < 0) skip(); /* no IPv6 here */
+    close(probe);
+    struct hx h;
+    hx_init(&h);
+    h.listen = "[::]:0";
+    int rc = hx_run(&h, client_v4);
+    if (h.start_rc != 0) skip();
+    assert_int_equal(rc, 0);
+    assert_int_equal(h.resp[0].status, 200);
+    assert_string_equal(h.last_peer, "127.0.0.1");
+    hx_free(&h);
+}
+
 /* ------------------------------------------------------------ start errors */
 
 static void test_start_errors(void **state)
@@ -527,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_connection_close_honoured),
         cmocka_unit_test(test_stop_with_open_connections),
         cmocka_unit_test(test_stop_without_grace_orphans),
+        cmocka_unit_test(test_dual_stack_peer_is_plain_ipv4),
         cmocka_unit_test(test_start_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,7 @@ struct hx {
     uv_timer_t watchdog;
     pthread_t thread;
     hx_client_fn client;
+    const char *listen; /* default "127.0.0.1:0" */
     int port;
     int start_rc;
     int stop_called;
@@ -275,6 +276,7 @@ static inline void hx_echo(void *arg, struct http_request *req)
         {"X-Method", http_request_method(req)}, {"X-Raw-Path", http_request_raw_path(req)},
         {"X-Query", http_request_query(req)},   {"X-Peer-Port", port},
         {"X-Id", id},                           {"X-Rest", http_request_route_rest(req)},
+        {"X-Bearer", http_request_bearer(req) ? http_request_bearer(req) : "(none)"},
         {"Content-Type", "application/octet-stream"},
     };
     http_respond(req, 200, hd, sizeof hd / sizeof hd[0], body, len);
@@ -387,7 +389,7 @@ static inline int hx_run(struct hx *h, hx_client_fn client)
     http_router_add(h->router, "GET", "/async", hx_async, h);
     http_router_add(h->router, "GET", "/get-only", hx_ok, h);
     http_router_add(h->router, "GET", "/metrics", hx_metrics, h);
-    h->start_rc = http_server_start(&h->loop, "127.0.0.1:0", &h->lim, http_router_dispatch,
+    h->start_rc = http_server_start(&h->loop, h->listen ? h->listen : "127.0.0.1:0", &h->lim, http_router_dispatch,
                                     h->router, &h->srv, err, sizeof err);
     if (h->start_rc != 0) {
         fprintf(stderr, "start: %s\n", err);
