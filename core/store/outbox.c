@@ -73,6 +73,7 @@ int store_outbox_locate(struct txn *t, const char *channel, uint64_t id, struct 
     struct skey pk;
     if ((rc = store_check_str(t, "channel", channel, 0)) != 0) return rc;
     if ((rc = key_outbox_prefix(t, &pk, channel)) != 0) return rc;
+    if ((rc = key_outbox(t, k, channel, 0, id)) != 0) return rc;
     MDB_cursor *c;
     if (store_db_cursor(t, DB_OUTBOX, &c) != 0) return -1;
     /* seek (channel, p, id) for each priority p present, jumping over absent ones */
