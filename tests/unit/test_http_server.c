@@ -253,7 +253,8 @@ static void client_disconnects(struct hx *h)
     /* 1: reset (SO_LINGER 0) right after sending */
     int fd = hx_connect(h->port);
     hx_send(fd, "GET /async?ms=200 HTTP/1.1\r\nHost: t\r\n\r\n");
-    hx_sleep_ms(50); /* let the request reach the handler */
+    for (int i = 0; i < 500 && atomic_load(&h->n_dispatched) < 1; i++)
+        hx_sleep_ms(10); /* let the request reach the handler */
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     close(fd);
