@@ -286,6 +286,56 @@ static void test_rdonly_beside_writer(void **state)
     ts_rmdir(dir);
 }
 
+/* A reader whose map is smaller than what a writer process has grown the
+ * file to adopts the new size at its next txn_begin. */
+static void test_reader_adopts_grown_map(void **state)
+{
+    char *dir = ts_tmpdir();
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/store", dir);
+    struct store *w;
+    assert_int_equal(store_open(&w, path, "acme", STORE_CREATE | STORE_NOSYNC, 1 << 20, err,
+                                sizeof err), 0);
+    store_close(w);
+    struct store *r;
+    if (store_open(&r, path, "acme", STORE_RDONLY, 1 << 20, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct txn *t;
+        int ok = store_open(&w, path, "acme", STORE_NOSYNC, 64 << 20, err, sizeof err) == 0 &&
+                 txn_begin(w, 1, &t) == 0;
+        char doc[4096];
+        memset(doc, ' ', sizeof doc);
+        doc[0] = '{';
+        doc[sizeof doc - 1] = '}';
+        for (int i = 0; ok && i < 1000; i++) { /* ~4 MiB: past the reader's 1 MiB map */
+            char id[32];
+            int changed;
+            snprintf(id, sizeof id, "P-%04d", i);
+            ok = store_product_put(t, id, doc, sizeof doc, &changed) == 0;
+        }
+        ok = ok && txn_commit(t) == 0;
+        if (ok) store_close(w);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    struct txn *t = ts_begin(r, 0);
+    assert_int_equal(store_count(t, "products"), 1000);
+    char *json;
+    size_t len;
+    assert_int_equal(store_product_get(t, "P-0999", &json, &len), 0);
+    assert_int_equal(len, 4096);
+    free(json);
+    txn_abort(t);
+    store_close(r);
+    ts_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_refuse_missing_dir), cmocka_unit_test(test_refuse_garbage),
         cmocka_unit_test(test_refuse_other_tenant), cmocka_unit_test(test_refuse_other_format),
         cmocka_unit_test(test_refuse_foreign_lmdb), cmocka_unit_test(test_rdonly_beside_writer),
+        cmocka_unit_test(test_reader_adopts_grown_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
