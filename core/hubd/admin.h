@@ -17,4 +17,9 @@ void admin_stop(struct hubd *d);
 /* Handle one request (also used by the HTTP /admin endpoints). New reference. */
 json_t *admin_handle(struct hubd *d, json_t *req);
 
+/* admin_http.c: the /admin HTTP API (bearer tokens, scopes). */
+struct http_router;
+int admin_http_add_routes(struct hubd *d, struct http_router *r);
+void admin_http_free(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "hubd/admin.h"
 #include "net/http_router.h"
 #include "net/http_server.h"
 #include "net/metrics.h"
@@ -85,6 +86,7 @@ int hubd_http_start(struct hubd *d, const char *listen, char *err, size_t err_le
     g_router = http_router_new();
     http_router_add(g_router, "GET", "/healthz", healthz, d);
     http_router_add(g_router, "GET", "/metrics", metrics, d);
+    admin_http_add_routes(d, g_router);
     add_plugin_routes(d);
     struct http_limits lim;
     http_limits_default(&lim);
@@ -104,6 +106,7 @@ static void http_closed(void *arg)
     (void)arg;
     http_router_free(g_router);
     g_router = NULL;
+    admin_http_free();
     while (g_routes) {
         struct plugin_route *n = g_routes->next;
         free(g_routes);

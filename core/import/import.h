@@ -93,4 +93,9 @@ void import_close(struct import_reader *r);
  * int64 overflow.  0, or -1 with err. */
 int import_decimal_to_minor(const char *s, int minor, int64_t *out, char *err, size_t err_len);
 
+/* One product object in the JSON Lines shape (an API body, `hubctl product
+ * set`): validated and turned into its catalog.upsert event exactly as a file
+ * line would be.  0 with rec->event, or -1 with rec->error/reason. */
+int import_product(json_t *raw, const char *default_currency, struct import_record *rec);
+
 #endif /* HUB_IMPORT_H */

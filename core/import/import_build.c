@@ -611,3 +611,14 @@ int import_build(struct import_ctx *c, json_t *raw, unsigned long line,
     rec->n_stock = json_array_size(json_object_get(ev, "stock"));
     return 0;
 }
+
+int import_product(json_t *raw, const char *default_currency, struct import_record *rec)
+{
+    struct import_ctx c = {.skus = import_map_new(), .products = import_map_new()};
+    if (default_currency) str_copy(c.currency, default_currency, sizeof c.currency);
+    import_record_clear(rec);
+    int rc = import_build(&c, raw, 1, NULL, rec);
+    import_map_free(c.skus);
+    import_map_free(c.products);
+    return rc;
+}
