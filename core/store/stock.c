@@ -191,7 +191,7 @@ int store_stock_apply_ex(struct txn *t, const struct stock_change *c, int64_t d_
     };
     struct skey ek;
     if ((rc = key_ledger(t, &ek, c->sku, seq)) != 0) return txn_fail(t, "ledger key too long");
-    unsigned char small[512];
+    unsigned char lv[8];
     struct buf b = BUF_INIT;
     if (rec_ledger_encode(&b, &e) != 0) {
         buf_free(&b);
@@ -205,8 +205,8 @@ int store_stock_apply_ex(struct txn *t, const struct stock_change *c, int64_t d_
     rec_totals_encode(tv, &nt);
     if (store_db_put(t, DB_STOCK, tk.b, tk.len, tv, sizeof tv) != 0) return -1;
     if (d_on_hand != 0 || c->kind == LEDGER_COUNT) {
-        rec_level_encode(small, new_level);
-        if (store_db_put(t, DB_STOCK, lk.b, lk.len, small, 8) != 0) return -1;
+        rec_level_encode(lv, new_level);
+        if (store_db_put(t, DB_STOCK, lk.b, lk.len, lv, sizeof lv) != 0) return -1;
     }
     if (after) *after = nt;
     return 0;
