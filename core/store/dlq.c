@@ -39,6 +39,7 @@ int store_dlq_put(struct txn *t, const char *channel, uint64_t op_id, const char
         buf_free(&b);
     }
     if (rc == 0 && store_db_del(t, DB_OUTBOX, k.b, k.len) < 0) rc = -1;
+    if (rc == 0 && store_outbox_depth_add(t, channel, -1) != 0) rc = -1;
     if (rc == 0) {
         MDB_val v;
         int g = store_db_get(t, DB_OUTBOX_KEYS, ik.b, ik.len, &v);

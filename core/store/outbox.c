@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -129,6 +130,7 @@ int store_outbox_put(struct txn *t, const char *channel, enum outbox_kind kind, 
     if ((rc = key_outbox(t, &k, channel, priority, 0)) != 0) return rc;
 
     uint64_t enqueued = 0;
+    int replaced = 0;
     MDB_val v;
     rc = store_db_get(t, DB_OUTBOX_KEYS, ik.b, ik.len, &v);
     if (rc < 0) return -1;
@@ -146,6 +148,7 @@ int store_outbox_put(struct txn *t, const char *channel, enum outbox_kind kind, 
             enqueued = old.enqueued_ms;
             outbox_op_free(&old);
             if (store_db_del(t, DB_OUTBOX, ok.b, ok.len) < 0) return -1;
+            replaced = 1;
         }
     }
     uint64_t nid = store_next_seq(t, "outbox");
@@ -161,6 +164,7 @@ int store_outbox_put(struct txn *t, const char *channel, enum outbox_kind kind, 
     unsigned char ref[9];
     ref_encode(ref, priority, nid);
     if (store_db_put(t, DB_OUTBOX_KEYS, ik.b, ik.len, ref, sizeof ref) != 0) return -1;
+    if (!replaced && store_outbox_depth_add(t, channel, 1) != 0) return -1;
     if (id) *id = nid;
     return 0;
 }
@@ -252,6 +256,7 @@ int store_outbox_done(struct txn *t, const char *channel, uint64_t id)
     if (rc != 0) return rc;
     rc = key_outbox_keys(t, &ik, channel, (uint8_t)op.kind, op.sku);
     if (rc == 0 && store_db_del(t, DB_OUTBOX, k.b, k.len) < 0) rc = -1;
+    if (rc == 0 && store_outbox_depth_add(t, channel, -1) != 0) rc = -1;
     if (rc == 0) {
         MDB_val v;
         uint8_t prio;
@@ -281,7 +286,7 @@ int store_outbox_retry(struct txn *t, const char *channel, uint64_t id, uint64_t
     return rc;
 }
 
-int store_outbox_stats(struct txn *t, const char *channel, uint64_t *depth, uint64_t *oldest_ms)
+static int outbox_scan(struct txn *t, const char *channel, uint64_t *depth, uint64_t *oldest_ms)
 {
     *depth = 0;
     *oldest_ms = 0;
@@ -309,4 +314,87 @@ int store_outbox_stats(struct txn *t, const char *channel, uint64_t *depth, uint
     if (mrc == -1) return txn_fail(t, "outbox: corrupt op on channel %s", channel);
     if (mrc != 0 && mrc != MDB_NOTFOUND) return store_txn_mdb_fail(t, mrc, "cursor", "outbox");
     return 0;
+}
+
+/* ------------------------------------------------------------ depth counter
+ * The number of pending ops per channel lives in meta as "depth.<channel>",
+ * stored as count + 1 so that 0 means "never counted" (a store written before
+ * the counter existed is counted once by a scan).  Every insert and delete of
+ * an outbox op goes through store_outbox_depth_add, so status and metrics
+ * read it in O(1) instead of walking the queue. */
+static int depth_name(struct txn *t, const char *channel, char *out, size_t n)
+{
+    if ((size_t)snprintf(out, n, "depth.%s", channel) >= n)
+        return txn_fail(t, "outbox: channel name too long for the depth counter: %s", channel);
+    return 0;
+}
+
+static int depth_get(struct txn *t, const char *channel, uint64_t *depth)
+{
+    char name[128];
+    uint64_t biased = 0, oldest = 0;
+    if (depth_name(t, channel, name, sizeof name) != 0) return -1;
+    if (store_meta_get_u64(t, name, &biased) != 0) return -1;
+    if (biased) {
+        *depth = biased - 1;
+        return 0;
+    }
+    if (outbox_scan(t, channel, depth, &oldest) != 0) return -1;
+    return 0;
+}
+
+int store_outbox_depth_add(struct txn *t, const char *channel, int64_t delta)
+{
+    char name[128];
+    uint64_t d = 0;
+    if (depth_name(t, channel, name, sizeof name) != 0) return -1;
+    uint64_t biased = 0;
+    if (store_meta_get_u64(t, name, &biased) != 0) return -1;
+    if (biased) d = biased - 1;
+    else {
+        /* First use: count what is there (this op's change is already in it). */
+        uint64_t oldest = 0;
+        if (outbox_scan(t, channel, &d, &oldest) != 0) return -1;
+        return store_meta_put_u64(t, name, d + 1);
+    }
+    if (delta < 0 && (uint64_t)(-delta) > d) d = 0;
+    else d = (uint64_t)((int64_t)d + delta);
+    return store_meta_put_u64(t, name, d + 1);
+}
+
+/* The oldest enqueue time at the head of each priority (the queue drains
+ * from there, so this is the age that matters for propagation). */
+static int head_oldest(struct txn *t, const char *channel, uint64_t *oldest_ms)
+{
+    *oldest_ms = 0;
+    for (int prio = 0; prio <= 1; prio++) {
+        struct skey pk;
+        if (key_outbox(t, &pk, channel, (uint8_t)prio, 0) != 0) return -1;
+        MDB_cursor *c;
+        if (store_db_cursor(t, DB_OUTBOX, &c) != 0) return -1;
+        MDB_val key = {pk.len, pk.b}, v;
+        int mrc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+        /* Same channel and priority: the key up to the id. */
+        if (mrc == 0 && key.mv_size >= pk.len - 8 && memcmp(key.mv_data, pk.b, pk.len - 8) == 0) {
+            struct outbox_op op;
+            if (rec_outbox_decode(&v, &op) == 0) {
+                if (!*oldest_ms || op.enqueued_ms < *oldest_ms) *oldest_ms = op.enqueued_ms;
+                outbox_op_free(&op);
+            }
+        }
+        mdb_cursor_close(c);
+    }
+    return 0;
+}
+
+int store_outbox_stats(struct txn *t, const char *channel, uint64_t *depth, uint64_t *oldest_ms)
+{
+    *depth = 0;
+    *oldest_ms = 0;
+    if (t->failed) return -1;
+    int rc;
+    if ((rc = store_check_str(t, "channel", channel, 0)) != 0) return rc;
+    if (depth_get(t, channel, depth) != 0) return -1;
+    if (*depth == 0) return 0;
+    return head_oldest(t, channel, oldest_ms);
 }

@@ -113,6 +113,8 @@ int store_counter_peek(struct txn *t, const char *name, uint64_t *out);
 /* Meta integers (u64 big-endian values). */
 int store_meta_get_u64(struct txn *t, const char *name, uint64_t *out); /* 0 absent */
 int store_meta_put_u64(struct txn *t, const char *name, uint64_t v);
+/* Keep the per-channel pending-op count (outbox.c) in step with inserts/deletes. */
+int store_outbox_depth_add(struct txn *t, const char *channel, int64_t delta);
 
 /* ------------------------------------------------------------ keys (keys.c) */
 struct skey {

@@ -209,6 +209,63 @@ static int collect_dl(void *arg, const struct dead_letter *d)
     return 0;
 }
 
+
+static int first_dl(void *arg, const struct dead_letter *d)
+{
+    *(uint64_t *)arg = d->id;
+    return 1;
+}
+
+static uint64_t depth_of(struct txn *t, const char *ch)
+{
+    uint64_t d = 99, oldest = 0;
+    assert_int_equal(store_outbox_stats(t, ch, &d, &oldest), 0);
+    return d;
+}
+
+/* The O(1) depth counter agrees with a count of the ops through every path. */
+static void test_depth_counter(void **state)
+{
+    (void)state;
+    char *dir = ts_tmpdir();
+    struct store *s = ts_open(dir, 0);
+    struct txn *t = ts_begin(s, 1);
+    assert_int_equal(depth_of(t, "shop"), 0);
+    uint64_t a = put(t, "shop", "A", 1, 1);
+    put(t, "shop", "B", 2, 1);
+    put(t, "amazon", "A", 3, 1);
+    assert_int_equal(depth_of(t, "shop"), 2);
+    uint64_t a2 = put(t, "shop", "A", 5, 0); /* coalesces: still 2 */
+    assert_int_equal(depth_of(t, "shop"), 2);
+    assert_int_equal(store_outbox_done(t, "shop", a), STORE_ENOTFOUND); /* replaced: no change */
+    assert_int_equal(depth_of(t, "shop"), 2);
+    assert_int_equal(store_outbox_done(t, "shop", a2), 0);
+    assert_int_equal(depth_of(t, "shop"), 1);
+    assert_int_equal(txn_commit(t), 0);
+    t = ts_begin(s, 1);
+    uint64_t b = 0;
+    struct outbox_op op = {0};
+    assert_int_equal(store_outbox_find(t, "shop", OUTBOX_STOCK, "B", &op), 0);
+    b = op.id;
+    outbox_op_free(&op);
+    assert_int_equal(store_dlq_put(t, "shop", b, "refused"), 0);
+    assert_int_equal(depth_of(t, "shop"), 0);
+    assert_int_equal(depth_of(t, "amazon"), 1);
+    uint64_t got = 0;
+    assert_int_equal(store_dlq_each(t, "shop", first_dl, &got), 0);
+    assert_int_equal(store_dlq_retry(t, got), 0);
+    assert_int_equal(depth_of(t, "shop"), 1);
+    assert_int_equal(store_count(t, "outbox"), 2);
+    txn_abort(t);
+    /* The aborted txn changed nothing, the committed one holds. */
+    t = ts_begin(s, 0);
+    assert_int_equal(depth_of(t, "shop"), 1);
+    txn_abort(t);
+    store_close(s);
+    ts_rmdir(dir);
+}
+
+
 static void test_dead_letters(void **state)
 {
     char *dir = ts_tmpdir();
@@ -281,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_coalescing),
         cmocka_unit_test(test_retry_backoff),
         cmocka_unit_test(test_dead_letters),
+        cmocka_unit_test(test_depth_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
