@@ -88,7 +88,13 @@ def main():
             time.sleep(1.0)
             idle.append(rss_kb(d.pid) / 1024)
             subprocess.run([str(BIN / "hubctl"), "--config", str(conf), "reload"], capture_output=True, timeout=3600)
-            time.sleep(0.5)
+            # The re-projection runs chunk by chunk inside hubd; wait for it.
+            while True:
+                st = json.loads(subprocess.run([str(BIN / "hubctl"), "--config", str(conf), "--json", "status"],
+                                               capture_output=True, text=True).stdout)
+                if not st["tenants"][0].get("reprojecting"):
+                    break
+                time.sleep(0.2)
             after.append(rss_kb(d.pid, "VmHWM") / 1024)
             anon.append(rss_kb(d.pid, "RssAnon") / 1024)
             d.terminate()

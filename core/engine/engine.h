@@ -102,4 +102,11 @@ json_t *engine_preview(struct tenant *t, const char *channel, const char *sku, c
 int engine_project_all(struct tenant *t, void (*progress)(void *arg, size_t done, size_t total),
                        void *arg, struct engine_report *rep, char *err, size_t err_len);
 
+/* One step of a re-projection: up to `max` SKUs after `after` ("" = first),
+ * in one write txn.  Returns how many were projected (0 = done) and the last
+ * SKU in `last`, or -1 with err.  hubd runs these between I/O so a full
+ * re-projection never blocks the loop for long. */
+int engine_project_chunk(struct tenant *t, const char *after, size_t max, char *last, size_t last_size,
+                         struct engine_report *rep, char *err, size_t err_len);
+
 #endif /* HUB_ENGINE_H */

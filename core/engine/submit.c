@@ -110,6 +110,7 @@ struct collect {
     size_t n;
     char *last;
     size_t last_size;
+    size_t max;
 };
 
 static int collect_sku(void *arg, const char *sku, const char *json, size_t len)
@@ -119,7 +120,34 @@ static int collect_sku(void *arg, const char *sku, const char *json, size_t len)
     (void)len;
     touched_add(c->tc, sku, TOUCH_STOCK | TOUCH_CATALOG);
     str_copy(c->last, sku, c->last_size);
-    return ++c->n >= PROJECT_ALL_CHUNK ? 1 : 0;
+    return ++c->n >= c->max ? 1 : 0;
+}
+
+int engine_project_chunk(struct tenant *t, const char *after, size_t max, char *last, size_t last_size,
+                         struct engine_report *rep, char *err, size_t err_len)
+{
+    struct txn *txn = NULL;
+    if (txn_begin(t->store, 1, &txn) != 0) {
+        snprintf(err, err_len, "tenant '%s': cannot begin a write transaction", t->cfg->name);
+        return -1;
+    }
+    struct touched tc;
+    touched_init(&tc);
+    str_copy(last, after, last_size);
+    struct collect c = {&tc, 0, last, last_size, max};
+    int rc = store_variant_each(txn, after, collect_sku, &c);
+    if (rc >= 0 && c.n) rc = engine_project(t, txn, &tc, rep);
+    touched_free(&tc);
+    if (rc < 0) {
+        txn_abort(txn);
+        snprintf(err, err_len, "tenant '%s': projection failed", t->cfg->name);
+        return -1;
+    }
+    if (txn_commit(txn) != 0) {
+        snprintf(err, err_len, "tenant '%s': projection commit failed", t->cfg->name);
+        return -1;
+    }
+    return (int)c.n;
 }
 
 int engine_project_all(struct tenant *t, void (*progress)(void *arg, size_t done, size_t total),
@@ -135,29 +163,15 @@ int engine_project_all(struct tenant *t, void (*progress)(void *arg, size_t done
     }
     int64_t total = store_count(rd, "variants");
     txn_abort(rd);
-    char after[512] = "";
+    char after[512] = "", last[512];
     size_t done = 0;
     for (;;) {
-        /* One write txn per chunk keeps each commit short. */
-        struct txn *txn = NULL;
-        if (txn_begin(t->store, 1, &txn) != 0) return -1;
-        struct touched tc;
-        touched_init(&tc);
-        char last[512];
-        str_copy(last, after, sizeof last);
-        struct collect c = {&tc, 0, last, sizeof last};
-        int rc = store_variant_each(txn, after, collect_sku, &c);
-        if (rc >= 0 && c.n) rc = engine_project(t, txn, &tc, rep);
-        touched_free(&tc);
-        if (rc < 0 || txn_commit(txn) != 0) {
-            if (rc < 0) txn_abort(txn);
-            snprintf(err, err_len, "tenant '%s': projection failed", t->cfg->name);
-            return -1;
-        }
-        done += c.n;
-        str_copy(after, last, sizeof after);
+        int n = engine_project_chunk(t, after, PROJECT_ALL_CHUNK, last, sizeof last, rep, err, err_len);
+        if (n < 0) return -1;
+        done += (size_t)n;
         if (progress) progress(arg, done, total > 0 ? (size_t)total : done);
-        if (c.n == 0) break;
+        if (n == 0) break;
+        str_copy(after, last, sizeof after);
     }
     return 0;
 }

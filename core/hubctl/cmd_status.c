@@ -73,6 +73,9 @@ static void merge_live(json_t *tenant, json_t *live)
     json_object_set(tenant, "state", json_object_get(lt, "state"));
     json_object_set(tenant, "last_error", json_object_get(lt, "last_error"));
     json_object_set(tenant, "scripts", json_object_get(lt, "scripts"));
+    const char *live_keys[] = {"reprojecting", "reprojected", "events_in", "commits"};
+    for (size_t k = 0; k < sizeof live_keys / sizeof *live_keys; k++)
+        if (json_object_get(lt, live_keys[k])) json_object_set(tenant, live_keys[k], json_object_get(lt, live_keys[k]));
     json_t *c;
     json_array_foreach(json_object_get(tenant, "channels"), i, c) {
         size_t j;
@@ -125,6 +128,9 @@ static void print_tenant(json_t *t)
                (long long)json_integer_value(json_object_get(e, "count")),
                json_string_value(json_object_get(t, "tenant")),
                json_string_value(json_object_get(json_object_get(e, "last"), "message")));
+    if (json_is_true(json_object_get(t, "reprojecting")))
+        printf("  re-projecting after a script change: %lld SKU(s) so far\n",
+               (long long)json_integer_value(json_object_get(t, "reprojected")));
     const char *le = json_string_value(json_object_get(t, "last_error"));
     if (le && *le) printf("  last error: %s\n", le);
 }

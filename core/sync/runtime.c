@@ -177,6 +177,53 @@ static void count_reload(struct rt_tenant *rt, const char *path, int ok)
     if (m) metric_inc(m);
 }
 
+#define REPROJECT_CHUNK 1024
+
+static void reproject_step(uv_timer_t *h)
+{
+    struct rt_tenant *rt = h->data;
+    char last[512], err[512];
+    struct engine_report rep = {0};
+    int n = engine_project_chunk(rt->t, rt->reproject_after, REPROJECT_CHUNK, last, sizeof last, &rep, err, sizeof err);
+    if (n < 0) {
+        log_error(rt->cfg->name, "re-projection stopped: %s", err);
+        str_copy(rt->last_error, err, sizeof rt->last_error);
+        rt->reprojecting = 0;
+        return;
+    }
+    rt->reprojected += (size_t)n;
+    if (rep.outbox_ops) push_kick_tenant(rt);
+    if (n > 0) {
+        str_copy(rt->reproject_after, last, sizeof rt->reproject_after);
+        uv_timer_start(&rt->reproject_timer, reproject_step, 0, 0); /* next chunk after this turn's I/O */
+        return;
+    }
+    log_info(rt->cfg->name, "re-projection done: %llu SKU(s)", (unsigned long long)rt->reprojected);
+    rt->reprojecting = 0;
+    if (rt->reproject_again) {
+        rt->reproject_again = 0;
+        rt_reproject(rt);
+    }
+}
+
+void rt_reproject(struct rt_tenant *rt)
+{
+    if (rt->failed || rt->hubd->stopping) return;
+    if (rt->reprojecting) {
+        rt->reproject_again = 1; /* a newer script: start over once this pass ends */
+        return;
+    }
+    if (!rt->reproject_open) {
+        uv_timer_init(rt->hubd->loop, &rt->reproject_timer);
+        rt->reproject_timer.data = rt;
+        rt->reproject_open = 1;
+    }
+    rt->reprojecting = 1;
+    rt->reprojected = 0;
+    rt->reproject_after[0] = '\0';
+    uv_timer_start(&rt->reproject_timer, reproject_step, 0, 0);
+}
+
 static void on_script_reload(void *arg, struct mapping *m, int ok, const char *err)
 {
     struct rt_tenant *rt = arg;
@@ -186,10 +233,7 @@ static void on_script_reload(void *arg, struct mapping *m, int ok, const char *e
     if (ok) {
         log_info(rt->cfg->name, "script %s reloaded (version %llu); re-projecting", st.path,
                  (unsigned long long)st.version);
-        struct engine_report rep;
-        char e[512];
-        if (engine_project_all(rt->t, NULL, NULL, &rep, e, sizeof e) == 0 && rep.outbox_ops)
-            push_kick_tenant(rt);
+        rt_reproject(rt);
     } else {
         log_error(rt->cfg->name, "script %s refused, version %llu keeps running: %s", st.path,
                   (unsigned long long)st.version, err ? err : "?");
@@ -281,6 +325,11 @@ void hubd_stop(struct hubd *d)
     }
     for (size_t i = 0; i < d->n_tenants; i++) {
         struct rt_tenant *rt = &d->tenants[i];
+        if (rt->reproject_open) {
+            uv_timer_stop(&rt->reproject_timer);
+            uv_close((uv_handle_t *)&rt->reproject_timer, NULL);
+            rt->reproject_open = 0;
+        }
         for (size_t k = 0; k < rt->n_inst; k++) {
             struct hub_instance *inst = &rt->inst[k];
             if (inst->state == INST_RUNNING && inst->desc->stop) inst->desc->stop(inst->ctx);
@@ -358,6 +407,9 @@ json_t *hubd_status(struct hubd *d)
             "state", rt->failed ? "failed" : "running", "last_error", rt->failed || !rt->t ? rt->last_error
             : (*rt->last_error ? rt->last_error : rt->t->last_error), "channels", chans, "scripts", scripts,
             "events_in", (json_int_t)rt->events_in, "commits", (json_int_t)rt->commits));
+        json_t *tj = json_array_get(tenants, json_array_size(tenants) - 1);
+        json_object_set_new(tj, "reprojecting", json_boolean(rt->reprojecting));
+        json_object_set_new(tj, "reprojected", json_integer((json_int_t)rt->reprojected));
     }
     return json_pack("{s:{s:I, s:I, s:i}, s:o}", "hubd", "pid", (json_int_t)getpid(), "uptime_ms",
                      (json_int_t)(now_ms() - d->started_ms), "port", 0, "tenants", tenants);
@@ -390,10 +442,7 @@ json_t *hubd_reload(struct hubd *d, const char *tenant)
             } else any = 1;
             json_array_append_new(results, r);
         }
-        struct engine_report rep;
-        char e[512];
-        if (any && engine_project_all(rt->t, NULL, NULL, &rep, e, sizeof e) == 0 && rep.outbox_ops)
-            push_kick_tenant(rt);
+        if (any) rt_reproject(rt);
     }
     json_t *out = json_pack("{s:b, s:o}", "ok", ok && (found || !tenant), "results", results);
     if (tenant && !found) json_object_set_new(out, "error", json_sprintf("no tenant '%s'", tenant));

@@ -112,6 +112,11 @@ struct rt_tenant {
     struct pending_emit *q_head, *q_tail;
     size_t q_len;
     int failed; /* the tenant could not be opened: the others still run */
+    /* re-projection in progress (after a script reload), chunk by chunk */
+    uv_timer_t reproject_timer;
+    int reproject_open, reprojecting, reproject_again;
+    char reproject_after[512];
+    uint64_t reprojected;
     char last_error[512];
     uint64_t events_in, commits;
 };
@@ -155,6 +160,9 @@ void push_kick(struct hub_instance *inst);
 void push_kick_tenant(struct rt_tenant *rt);
 void push_batch_done(struct hub_batch *b, const struct hub_push_result *results);
 void push_instance_free(struct hub_instance *inst);
+
+/* Re-project every SKU of the tenant, a chunk per loop turn. */
+void rt_reproject(struct rt_tenant *rt);
 
 /* tasks.c: poll and reconcile */
 void task_tick(struct hub_instance *inst, uint64_t now);
