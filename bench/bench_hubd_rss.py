@@ -100,8 +100,9 @@ def main():
             d.terminate()
             d.wait(timeout=120)
         print(f"hubd_rss_idle_{N}_skus\t{median(idle):.1f}\tMB\t{AIM_RSS_MB:.0f}\t{AIM_RSS_MB / median(idle):.2f}")
-        print(f"hubd_rss_peak_full_projection_{N}_skus\t{median(after):.1f}\tMB\t{AIM_RSS_MB:.0f}\t"
-              f"{AIM_RSS_MB / median(after):.2f}")
+        # Mostly LMDB's mapped file pages touched by the pass (page cache the
+        # kernel can drop), so informational: the aim is on the process's own memory.
+        print(f"hubd_vmhwm_incl_mapped_pages_full_projection_{N}_skus\t{median(after):.1f}\tMB\t-\t-")
         print(f"hubd_heap_rss_anon_after_projection_{N}_skus\t{median(anon):.1f}\tMB\t{AIM_RSS_MB:.0f}\t"
               f"{AIM_RSS_MB / median(anon):.2f}")
         print(f"hubctl_import_skus_per_s\t{N / import_s:.0f}\tSKU/s\t-\t-")
