@@ -366,6 +366,12 @@ static int drift(struct tenant *t, struct txn *txn, json_t *ev, struct touched *
     if (exception(txn, "drift", ch, sku, "channel shows %lld for %s, hub last pushed %lld; repairing",
                   (long long)q, sku, (long long)shadow) < 0)
         return -1;
+    /* The channel-side change goes in the ledger too (it moves nothing: the
+     * hub's number is the truth and is pushed again). */
+    struct stock_change c = {.kind = LEDGER_DRIFT, .sku = sku, .qty = q < 0 ? 0 : q, .source = ch,
+                             .reason = str_field(ev, "reason") ? str_field(ev, "reason") : "channel-side change"};
+    int rc2 = store_stock_apply(txn, &c, NULL);
+    if (rc2 < 0) return -1;
     touched_add(tc, sku, TOUCH_STOCK | TOUCH_FORCE_STOCK);
     (void)t;
     return 0;

@@ -49,7 +49,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     struct sandbox *sb = ud;
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
-        free(ptr);
+        mapping_pool_realloc(&sb->pool, ptr, osize, 0);
         sb->mem_used -= old;
         return NULL;
     }
@@ -58,7 +58,7 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         note_where(sb);
         return NULL; /* Lua runs an emergency GC, retries, then raises LUA_ERRMEM */
     }
-    void *p = realloc(ptr, nsize);
+    void *p = mapping_pool_realloc(&sb->pool, ptr, osize, nsize);
     if (!p) return NULL;
     sb->mem_used = sb->mem_used - old + nsize;
     if (sb->mem_used > sb->mem_peak) sb->mem_peak = sb->mem_used;
@@ -485,6 +485,7 @@ void mapping_sb_free(struct sandbox *sb)
         lua_sethook(sb->L, NULL, 0, 0);
         lua_close(sb->L);
     }
+    mapping_pool_release(&sb->pool);
     free(sb->scripts_dir);
     free(sb->chunk_name);
     free(sb);

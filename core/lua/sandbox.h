@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lua/pool.h"
+
 struct sandbox {
     lua_State *L;
     char *scripts_dir;       /* require root: <scripts_dir>/lib/<name>.lua */
@@ -36,6 +38,7 @@ struct sandbox {
     int mem_hit;             /* an allocation was refused during the current call */
     int loading;             /* top-level chunk running: globals writable */
     char mem_where[128];     /* "file:line" where the refused allocation happened */
+    struct mapping_pool pool; /* small blocks */
 };
 
 /* Registry keys (light userdata addresses) shared with the marshaling code. */

@@ -268,6 +268,29 @@ static char *h_listing_get(struct hub_instance *i, const char *sku)
     return out;
 }
 
+struct each_listing {
+    int (*cb)(void *arg, const char *sku, int64_t quantity, const char *payload_json);
+    void *arg;
+};
+
+static int each_listing(void *arg, const char *sku, const struct listing *l)
+{
+    struct each_listing *e = arg;
+    return e->cb(e->arg, sku, l->quantity, l->payload);
+}
+
+static int h_listings_each(struct hub_instance *i,
+                           int (*cb)(void *arg, const char *sku, int64_t quantity, const char *payload_json),
+                           void *arg)
+{
+    struct txn *txn = NULL;
+    if (!cb || txn_begin(i->rt->t->store, 0, &txn) != 0) return -1;
+    struct each_listing e = {cb, arg};
+    int rc = store_listing_each(txn, i->cfg->name, each_listing, &e);
+    txn_abort(txn);
+    return rc < 0 ? -1 : 0;
+}
+
 static char *h_state_get(struct hub_instance *i, const char *name)
 {
     struct txn *txn = NULL;
@@ -347,6 +370,7 @@ const struct hub_host hub_host_table = {
     .variant_get = h_variant_get,
     .available = h_available,
     .listing_get = h_listing_get,
+    .listings_each = h_listings_each,
     .state_get = h_state_get,
     .state_set = h_state_set,
     .metric_add = h_metric_add,

@@ -10,19 +10,19 @@
 static const char *const kind_names[] = {
     [LEDGER_RECEIVE] = "receive", [LEDGER_ADJUST] = "adjust",   [LEDGER_COUNT] = "count",
     [LEDGER_RESERVE] = "reserve", [LEDGER_RELEASE] = "release", [LEDGER_COMMIT] = "commit",
-    [LEDGER_SHIP] = "ship",       [LEDGER_RESTOCK] = "restock",
+    [LEDGER_SHIP] = "ship",       [LEDGER_RESTOCK] = "restock", [LEDGER_DRIFT] = "drift",
 };
 
 const char *ledger_kind_name(enum ledger_kind k)
 {
-    if ((int)k < LEDGER_RECEIVE || (int)k > LEDGER_RESTOCK) return "unknown";
+    if ((int)k < LEDGER_RECEIVE || (int)k > LEDGER_DRIFT) return "unknown";
     return kind_names[k];
 }
 
 int ledger_kind_parse(const char *name)
 {
     if (!name) return -1;
-    for (int k = LEDGER_RECEIVE; k <= LEDGER_RESTOCK; k++)
+    for (int k = LEDGER_RECEIVE; k <= LEDGER_DRIFT; k++)
         if (strcmp(kind_names[k], name) == 0) return k;
     return -1;
 }
@@ -65,7 +65,7 @@ static int add_i64(int64_t a, int64_t b, int64_t *out) { return __builtin_add_ov
 static int check_change(struct txn *t, const struct stock_change *c, const char *loc)
 {
     int rc;
-    if ((int)c->kind < LEDGER_RECEIVE || (int)c->kind > LEDGER_RESTOCK)
+    if ((int)c->kind < LEDGER_RECEIVE || (int)c->kind > LEDGER_DRIFT)
         return store_txn_refuse(t, STORE_EINVALID, "unknown ledger kind %d", (int)c->kind);
     if ((rc = store_check_str(t, "sku", c->sku, 0)) != 0) return rc;
     if ((rc = store_check_str(t, "location", loc, 0)) != 0) return rc;
@@ -79,9 +79,10 @@ static int check_change(struct txn *t, const struct stock_change *c, const char 
             return store_txn_refuse(t, STORE_EINVALID, "SKU %s: adjust needs a reason", c->sku);
         break;
     case LEDGER_COUNT:
+    case LEDGER_DRIFT:
         if (c->qty < 0)
-            return store_txn_refuse(t, STORE_EINVALID, "SKU %s: count %" PRId64 " is negative",
-                                    c->sku, c->qty);
+            return store_txn_refuse(t, STORE_EINVALID, "SKU %s: %s %" PRId64 " is negative",
+                                    c->sku, kn, c->qty);
         break;
     default:
         if (c->qty <= 0)
@@ -164,7 +165,8 @@ int store_stock_apply_ex(struct txn *t, const struct stock_change *c, int64_t d_
                                     "SKU %s: cannot commit %" PRId64 " held, %" PRId64 " reserved",
                                     c->sku, -d_reserved, st.reserved);
         break;
-    case LEDGER_SHIP: break;
+    case LEDGER_SHIP:
+    case LEDGER_DRIFT: break; /* recorded for the audit trail; the hub's numbers do not move */
     }
     if (c->kind != LEDGER_COMMIT && c->kind != LEDGER_RESERVE && c->kind != LEDGER_RELEASE)
         d_reserved = 0;

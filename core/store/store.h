@@ -108,6 +108,7 @@ enum ledger_kind {
     LEDGER_COMMIT,      /* sale: on_hand -= qty (and reserved -= hold's qty if from a hold) */
     LEDGER_SHIP,        /* shipment recorded: no quantity change */
     LEDGER_RESTOCK,     /* cancellation/return: on_hand += qty */
+    LEDGER_DRIFT,       /* a channel showed qty (not what it was told): recorded, no change */
 };
 const char *ledger_kind_name(enum ledger_kind k); /* "receive", ... */
 int ledger_kind_parse(const char *name);         /* -1 if unknown */

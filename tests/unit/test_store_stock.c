@@ -185,7 +185,8 @@ static int model_move(struct model *m, enum ledger_kind k, int s, int l, int64_t
         if (*lv - q < 0 && !neg) return STORE_EINSUFFICIENT;
         *lv -= q;
         break;
-    case LEDGER_SHIP: break;
+    case LEDGER_SHIP:
+    case LEDGER_DRIFT: break;
     }
     m->entries++;
     return 0;

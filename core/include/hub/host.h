@@ -151,6 +151,13 @@ struct hub_host {
     /* {"external":{...},"quantity":n,"payload":{...},"pushed_at":ms} */
     char *(*listing_get)(struct hub_instance *inst, const char *sku);
 
+    /* Every listing this channel has acknowledged, in SKU order: quantity (-1
+     * if never pushed) and the acknowledged payload (JSON or NULL).  cb returns
+     * 0 to go on, 1 to stop.  Lets a plugin rebuild its own index at start. */
+    int (*listings_each)(struct hub_instance *inst,
+                         int (*cb)(void *arg, const char *sku, int64_t quantity, const char *payload_json),
+                         void *arg);
+
     /* --- small durable state per instance: cursors, tokens (in LMDB) --- */
     char *(*state_get)(struct hub_instance *inst, const char *name);
     int (*state_set)(struct hub_instance *inst, const char *name, const char *value);

@@ -183,6 +183,10 @@ struct hub_plugin {
 
 typedef const struct hub_plugin *(*hub_plugin_entry_fn)(void);
 
+/* The entry point every plugin defines (declared here so plugins need no
+ * prototype of their own under -Wmissing-prototypes). */
+HUB_PLUGIN_EXPORT const struct hub_plugin *hub_plugin_entry(void);
+
 #ifdef __cplusplus
 }
 #endif
