@@ -146,7 +146,7 @@ def test_status_and_help_everywhere(hub, sample_catalog):
     assert t["tenant"] == hub.tenant and t["channels"][0]["name"] == "example"
     assert t["channels"][0]["state"] == "running"
     assert any(s["channel"] == "example" and s["version"] >= 1 for s in t["scripts"])
-    for cmd in ["status", "import", "product", "stock", "ledger", "map", "reload", "exceptions", "dlq", "reconcile", "dry-run"]:
+    for cmd in ["status", "import", "product", "stock", "ledger", "map", "reload", "exceptions", "dlq", "reconcile", "dry-run", "token", "plugins"]:
         p = hub.hubctl(cmd, "--help")
         assert "usage: hubctl " + cmd in p.stdout
     assert "usage: hubctl" in hub.hubctl("--help").stdout
