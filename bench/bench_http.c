@@ -30,20 +30,10 @@
 #include "net/http_router.h"
 #include "net/http_server.h"
 #include "net/metrics.h"
+#include "bench_util.h"
 
 static int runs = 5;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void report(const char *metric, double value, const char *unit, double aim, int higher_better)
 {
@@ -227,7 +217,7 @@ static void bench_latency(void)
     double p50[32], p99[32];
     for (int r = 0; r < runs; r++) {
         run_once(1, n, 1, 0, lat);
-        qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+        qsort(lat, (size_t)n, sizeof *lat, bench_cmp_double);
         p50[r] = lat[n / 2];
         p99[r] = lat[n * 99 / 100];
     }

@@ -27,6 +27,7 @@
 
 #include "common/util.h"
 #include "store/store.h"
+#include "bench_util.h"
 
 #define NSKU_ADJ 1000
 
@@ -48,17 +49,6 @@ static uint64_t rnd(uint64_t *s)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* aim_is_max: the aim is an upper bound (sizes, memory) */
 static void report(const char *metric, double value, const char *unit, double aim, int aim_is_max)
