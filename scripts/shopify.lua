@@ -22,9 +22,25 @@ local money = require("lib.money")
 local util = require("lib.util")
 
 local STATUS = { active = "ACTIVE", draft = "DRAFT", archived = "ARCHIVED" }
+local ESCAPES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }
 
+-- (plain finds first: pattern scans cost a call per character)
 local function html_escape(s)
-    return (s:gsub("[&<>\"]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;" }))
+    if s:find("&", 1, true) or s:find("<", 1, true) or s:find(">", 1, true) or s:find('"', 1, true) then
+        s = s:gsub('[&<>"]', ESCAPES)
+    end
+    return s
+end
+
+local function is_space(b)
+    return b == 32 or (b >= 9 and b <= 13)
+end
+
+local function trim(s)
+    local i, j = 1, #s
+    while i <= j and is_space(s:byte(i)) do i = i + 1 end
+    while j >= i and is_space(s:byte(j)) do j = j - 1 end
+    return s:sub(i, j)
 end
 
 -- Plain text -> simple HTML: paragraphs on blank lines, <br> on single newlines.
@@ -32,12 +48,21 @@ local function description_html(text)
     if text == nil or text == "" then
         return nil
     end
-    local parts = {}
-    for para in (text .. "\n\n"):gmatch("(.-)\n%s*\n") do
-        para = util.trim(para)
+    local parts, start = {}, 1
+    while start <= #text do
+        local i = text:find("\n\n", start, true)
+        local para = trim(text:sub(start, (i or #text + 1) - 1))
         if para ~= "" then
-            parts[#parts + 1] = "<p>" .. html_escape(para):gsub("\n", "<br>") .. "</p>"
+            para = html_escape(para)
+            if para:find("\n", 1, true) then
+                para = para:gsub("\n", "<br>")
+            end
+            parts[#parts + 1] = "<p>" .. para .. "</p>"
         end
+        if not i then
+            break
+        end
+        start = i + 2
     end
     return table.concat(parts)
 end
@@ -50,17 +75,51 @@ local function option_label(name, ctx)
     return util.capitalize(name)
 end
 
+-- What every variant of a product shares, computed once per product table:
+-- consecutive variants of one product in a batch get the same product table
+-- (inputs are read-only), so this weak-keyed cache saves the string work.
+local per_product = setmetatable({}, { __mode = "k" })
+
+local function product_part(product, ctx)
+    local pp = per_product[product]
+    if pp then
+        return pp
+    end
+    local labels = {}
+    for i, name in ipairs(product.options or {}) do
+        labels[i] = option_label(name, ctx)
+    end
+    local files = {}
+    for i, url in ipairs(product.images or {}) do
+        files[i] = { originalSource = url, contentType = "IMAGE" }
+    end
+    pp = {
+        handle = util.slug(product.id),
+        status = STATUS[product.status or "active"] or "DRAFT",
+        vendor = product.brand or ctx.vendor,
+        description = description_html(product.description),
+        tags = product.tags or util.array(),
+        labels = labels,
+        files = #files > 0 and files or nil,
+    }
+    per_product[product] = pp
+    return pp
+end
+
 function to_channel(product, variant, stock, ctx)
     local price = money.check(variant.price, "variant.price")
+    local pp = product_part(product, ctx)
+    local option_values, options = {}, {}
     local shop_variant = {
         sku = variant.sku,
         price = money.format(price.amount, price.currency),
         inventoryPolicy = "DENY",
         inventoryItem = { sku = variant.sku, tracked = true },
-        optionValues = {},
+        optionValues = option_values,
     }
-    if variant.compare_at then
-        local c = money.check(variant.compare_at, "variant.compare_at")
+    local c = variant.compare_at
+    if c then
+        money.check(c, "variant.compare_at")
         shop_variant.compareAtPrice = money.format(c.amount, c.currency)
     end
     if variant.barcode and variant.barcode ~= "" then
@@ -71,40 +130,33 @@ function to_channel(product, variant, stock, ctx)
     end
 
     -- Options in the product's declared order; the variant's value for each.
-    local options = {}
     local values = variant.options or {}
     for i, name in ipairs(product.options or {}) do
         local value = values[name]
         if value ~= nil then
-            local label = option_label(name, ctx)
-            options[#options + 1] = { name = label, position = i, values = { { name = tostring(value) } } }
-            shop_variant.optionValues[#shop_variant.optionValues + 1] = { optionName = label, name = tostring(value) }
+            local label = pp.labels[i]
+            value = tostring(value)
+            options[#options + 1] = { name = label, position = i, values = { { name = value } } }
+            option_values[#option_values + 1] = { optionName = label, name = value }
         end
     end
     if #options == 0 then -- Shopify's implicit single option
         options[1] = { name = "Title", position = 1, values = { { name = "Default Title" } } }
-        shop_variant.optionValues[1] = { optionName = "Title", name = "Default Title" }
+        option_values[1] = { optionName = "Title", name = "Default Title" }
     end
 
-    local input = {
-        handle = util.slug(product.id),
+    return {
+        handle = pp.handle,
         title = product.title,
-        status = STATUS[product.status or "active"] or "DRAFT",
-        vendor = product.brand or ctx.vendor,
+        status = pp.status,
+        vendor = pp.vendor,
         productType = product.category,
-        descriptionHtml = description_html(product.description),
-        tags = util.copy(product.tags or util.array()),
+        descriptionHtml = pp.description,
+        tags = pp.tags,
         productOptions = options,
         variants = { shop_variant },
+        files = pp.files,
     }
-    local files = {}
-    for _, url in ipairs(product.images or {}) do
-        files[#files + 1] = { originalSource = url, contentType = "IMAGE" }
-    end
-    if #files > 0 then
-        input.files = files
-    end
-    return input
 end
 
 -- ------------------------------------------------------------------ orders

@@ -123,6 +123,16 @@ static int pull_error(struct pull_ctx *c, const char *msg)
     return lua_error(c->L);
 }
 
+/* Plain ASCII (no byte >= 0x80) is valid UTF-8: the common case skips
+ * jansson's own validation.  Anything else is checked by jansson. */
+static int is_ascii(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char acc = 0;
+    for (size_t i = 0; i < n; i++) acc |= p[i];
+    return acc < 0x80;
+}
+
 static void attach(struct pull_ctx *c, json_t *parent, const char *k, size_t kl, json_t *v)
 {
     if (!v) pull_error(c, "out of memory");
@@ -130,7 +140,13 @@ static void attach(struct pull_ctx *c, json_t *parent, const char *k, size_t kl,
         *c->root = v;
         return;
     }
-    int rc = k ? json_object_setn_new(parent, k, kl, v) : json_array_append_new(parent, v);
+    int rc;
+    if (!k)
+        rc = json_array_append_new(parent, v);
+    else if (is_ascii(k, kl))
+        rc = json_object_setn_new_nocheck(parent, k, kl, v);
+    else
+        rc = json_object_setn_new(parent, k, kl, v);
     if (rc != 0) pull_error(c, k ? "key is not valid UTF-8" : "out of memory");
 }
 
@@ -231,7 +247,7 @@ static void pull_value(struct pull_ctx *c, int idx, json_t *parent, const char *
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        v = json_stringn(s, len);
+        v = is_ascii(s, len) ? json_stringn_nocheck(s, len) : json_stringn(s, len);
         if (!v) pull_error(c, "string is not valid UTF-8");
         break;
     }

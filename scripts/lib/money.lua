@@ -38,12 +38,17 @@ for code in ([[AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB B
 end
 
 local POW10 = { [0] = 1, 10, 100, 1000, 10000 }
+local FORMATS = { "%s%d.%01d", "%s%d.%02d", "%s%d.%03d", "%s%d.%04d" }
 
 local function check_currency(currency, fn)
+    local d = DECIMALS[currency]
+    if d ~= nil then
+        return d
+    end
     if type(currency) ~= "string" then
         error(("money.%s: currency must be a string like \"EUR\", got %s"):format(fn, type(currency)), 3)
     end
-    local d = DECIMALS[currency:upper()]
+    d = DECIMALS[currency:upper()]
     if d == nil then
         error(("money.%s: unknown currency '%s' (not an ISO 4217 code)"):format(fn, currency), 3)
     end
@@ -57,7 +62,7 @@ end
 
 --- Is `currency` a known ISO 4217 code?
 function M.known(currency)
-    return type(currency) == "string" and DECIMALS[currency:upper()] ~= nil
+    return DECIMALS[currency] ~= nil or (type(currency) == "string" and DECIMALS[currency:upper()] ~= nil)
 end
 
 --- Integer minor units -> exact decimal string ("-0.05", "8999", "1.234").
@@ -78,7 +83,7 @@ function M.format(amount, currency)
         sign, amount = "-", -amount
     end
     local p = POW10[d]
-    return ("%s%d.%0" .. d .. "d"):format(sign, amount // p, amount % p)
+    return FORMATS[d]:format(sign, amount // p, amount % p)
 end
 
 --- "89.99 EUR" (the flat product-feed style).
