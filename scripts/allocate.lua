@@ -5,9 +5,9 @@
 -- the safety buffer configured for the tenant/channel.  The core never shows
 -- more than on_hand - reserved whatever the rule returns.
 --
--- Point a tenant at a copy with `allocation_script = scripts/my_rule.lua` in
--- its conf.d file; see allocate_share.lua for a rule that splits stock
--- between channels.
+-- Point a tenant at a copy with `allocation = scripts/my_rule.lua` in the
+-- [tenant] section of its conf.d file; see allocate_share.lua for a rule that
+-- splits stock between channels.
 
 function allocate(sku, stock, channel, ctx)
     local buffer = math.tointeger(ctx.buffer) or 0

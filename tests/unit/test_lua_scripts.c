@@ -673,6 +673,57 @@ static void test_money_and_util(void **state)
     mapping_close(m);
 }
 
+/* docs/mapping-guide.md section 9: the worked example does what the guide says. */
+static void test_guide_example(void **state)
+{
+    (void)state;
+    char *dir = luatest_tmpdir();
+    assert_non_null(dir);
+    char path[600];
+    snprintf(path, sizeof path, "%s/acme-market.lua", dir);
+    size_t len = 0;
+    char *src = read_file(luatest_path("tests/unit/lua_fixtures/guide_example.lua"), &len);
+    assert_non_null(src);
+    assert_int_equal(luatest_write(path, src), 0);
+    struct mapping *m = luatest_open(luatest_path("scripts"), path, MEM, BUDGET);
+    assert_non_null(m);
+    json_t *ctx = ctx_for("market");
+    json_t *r = map_variant(m, VARIANT, STOCK, ctx);
+    assert_string_equal(js(r, "ref"), "TEE-M-RED");
+    assert_int_equal(ji(r, "price_cents"), 8999);
+    assert_string_equal(js(r, "attributes.SIZE"), "M");
+    assert_true(json_is_true(jp(r, "active")));
+    json_decref(r);
+    json_t *order = luatest_json("{\"order\":\"A-17\",\"items\":[],\"state\":\"NEW\"}");
+    json_t *ev = events_of(m, "order", order, ctx);
+    assert_true(json_is_array(jp(ev, "0.lines"))); /* [] not {} */
+    json_decref(ev);
+    json_decref(order);
+
+    /* step 4: tostring(valu) passes the smoke test, value:upper2() does not */
+    char *p = strstr(src, "tostring(value)");
+    assert_non_null(p);
+    char *broken = xasprintf("%.*stostring(valu)%s", (int)(p - src), src, p + strlen("tostring(value)"));
+    assert_int_equal(luatest_write(path, broken), 0);
+    char err[1024] = "";
+    assert_int_equal(mapping_reload(m, err, sizeof err), 0);
+    free(broken);
+    broken = xasprintf("%.*svalue:upper2()%s", (int)(p - src), src, p + strlen("tostring(value)"));
+    assert_int_equal(luatest_write(path, broken), 0);
+    assert_int_equal(mapping_reload(m, err, sizeof err), -1);
+    assert_true(luatest_has(err, "acme-market.lua:7: attempt to call a nil value (method 'upper2')"));
+    struct mapping_status st;
+    mapping_status(m, &st);
+    assert_int_equal(st.version, 2);
+    assert_true(luatest_has(st.last_error, "reload refused, version 2 keeps running"));
+    free(broken);
+    free(src);
+    json_decref(ctx);
+    mapping_close(m);
+    luatest_rmrf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_chatgpt),
         cmocka_unit_test(test_example_and_allocation),
         cmocka_unit_test(test_money_and_util),
+        cmocka_unit_test(test_guide_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
