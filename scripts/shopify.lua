@@ -110,24 +110,25 @@ function to_channel(product, variant, stock, ctx)
     local price = money.check(variant.price, "variant.price")
     local pp = product_part(product, ctx)
     local option_values, options = {}, {}
-    local shop_variant = {
-        sku = variant.sku,
-        price = money.format(price.amount, price.currency),
-        inventoryPolicy = "DENY",
-        inventoryItem = { sku = variant.sku, tracked = true },
-        optionValues = option_values,
-    }
     local c = variant.compare_at
     if c then
         money.check(c, "variant.compare_at")
-        shop_variant.compareAtPrice = money.format(c.amount, c.currency)
     end
-    if variant.barcode and variant.barcode ~= "" then
-        shop_variant.barcode = variant.barcode
-    end
+    local barcode = variant.barcode
+    local inventory_item = { sku = variant.sku, tracked = true, measurement = nil }
     if math.type(variant.weight_g) == "integer" then
-        shop_variant.inventoryItem.measurement = { weight = { value = variant.weight_g, unit = "GRAMS" } }
+        inventory_item.measurement = { weight = { value = variant.weight_g, unit = "GRAMS" } }
     end
+    -- every field in the constructor (nil ones too): the table is sized once
+    local shop_variant = {
+        sku = variant.sku,
+        price = money.format(price.amount, price.currency),
+        compareAtPrice = c and money.format(c.amount, c.currency) or nil,
+        barcode = barcode ~= "" and barcode or nil,
+        inventoryPolicy = "DENY",
+        inventoryItem = inventory_item,
+        optionValues = option_values,
+    }
 
     -- Options in the product's declared order; the variant's value for each.
     local values = variant.options or {}

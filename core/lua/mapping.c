@@ -240,7 +240,9 @@ int mapping_allocate(struct mapping *m, const char *const *skus, json_t *const *
                      const char *channel, json_t *ctx, int64_t *out, char **errors)
 {
     char *batch = NULL;
-    int failed = mapping_state_allocate(m->st, skus, stocks, n, channel, ctx, out, errors, &batch);
+    /* keep the messages even when the caller does not want them: last_error */
+    char **errs = errors ? errors : xcalloc(n ? n : 1, sizeof *errs);
+    int failed = mapping_state_allocate(m->st, skus, stocks, n, channel, ctx, out, errs, &batch);
     m->calls += n;
     if (failed < 0) {
         m->call_failures += n;
@@ -248,14 +250,18 @@ int mapping_allocate(struct mapping *m, const char *const *skus, json_t *const *
         if (errors)
             for (size_t i = 0; i < n; i++) errors[i] = xstrdup(batch);
         free(batch);
-        return -1;
+    } else {
+        m->call_failures += (uint64_t)failed;
+        if (failed)
+            for (size_t i = n; i-- > 0;)
+                if (errs[i]) {
+                    set_last_error(m, errs[i]);
+                    break;
+                }
     }
-    m->call_failures += (uint64_t)failed;
-    if (failed && errors)
-        for (size_t i = n; i-- > 0;)
-            if (errors[i]) {
-                set_last_error(m, errors[i]);
-                break;
-            }
+    if (!errors) {
+        for (size_t i = 0; i < n; i++) free(errs[i]);
+        free(errs);
+    }
     return failed;
 }
