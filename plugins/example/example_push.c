@@ -1,5 +1,6 @@
 /*
- * example_push.c - the push contract, on a channel that is a local file.
+ * example_push.c - the push contract, on a channel that is a local file
+ * (file mode; in HTTP mode example_http_push.c answers instead).
  *
  * For each batch: decide every item's answer, append the accepted ones to
  * the file in ONE write, then call host->push_done(batch, results) exactly
@@ -170,6 +171,10 @@ void example_push_batch(void *ctx, struct hub_batch *batch, const struct hub_pus
                         size_t n)
 {
     struct example *ex = ctx;
+    if (ex->base) { /* HTTP mode: example_http_push.c */
+        example_http_push(ex, batch, items, n);
+        return;
+    }
     const struct hub_host *host = ex->host;
     struct pending p = {0};
     char message[512];

@@ -1,5 +1,6 @@
 /*
- * example_reconcile.c - read back what the channel shows.
+ * example_reconcile.c - read back what the channel shows (file mode; in HTTP
+ * mode example_http_reconcile.c reads GET /v1/inventory instead).
  *
  * The channel's state is the file: replaying its lines gives, per SKU, the
  * last quantity ("stock") and the last listing payload ("listing"); a
@@ -67,6 +68,10 @@ static int wanted(const char *sku, const char *const *skus, size_t n)
 void example_reconcile(void *ctx, struct hub_task *task, const char *const *skus, size_t n)
 {
     struct example *ex = ctx;
+    if (ex->base) { /* HTTP mode: example_http_reconcile.c */
+        example_http_reconcile(ex, task, skus, n);
+        return;
+    }
     const struct hub_host *host = ex->host;
     FILE *f = fopen(ex->path, "re");
     if (!f && errno != ENOENT) {

@@ -4,6 +4,7 @@
  * appends per batch, one push_done per batch with one result per item,
  * external ids on listing creation, fail_skus -> FATAL, retry_every -> RETRY,
  * reconcile reporting what was pushed, and HUB_HOST_HAS feature detection.
+ * (The HTTP mode and the webhook route: test_example_http.c.)
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -240,19 +241,34 @@ static void test_descriptor(void **state)
     struct fixture *f = *state;
     assert_string_equal(plugin_name(f->plugin), "example");
     assert_int_equal(plugin_capabilities(f->plugin),
-                     HUB_CAP_STOCK_PUSH | HUB_CAP_CATALOG_PUSH | HUB_CAP_RECONCILE);
+                     HUB_CAP_STOCK_PUSH | HUB_CAP_CATALOG_PUSH | HUB_CAP_RECONCILE |
+                         HUB_CAP_ORDER_WEBHOOK | HUB_CAP_ROUTES);
     const struct hub_limits *l = plugin_limits(f->plugin);
     assert_true(l->rate_per_sec == 50);
     assert_int_equal(l->burst, 10);
     assert_int_equal(l->batch_max, 100);
     const struct hub_config_entry *m = plugin_config_map(f->plugin);
-    const char *want[] = {"path", "fail_skus", "retry_every", "fsync"};
+    const char *want[] = {"path", "fail_skus", "retry_every", "fsync", "url",
+                          "token", "webhook_secret", "timeout", "auth_retry"};
     for (size_t i = 0; i < ARRAY_LEN(want); i++) assert_string_equal(m[i].key, want[i]);
-    assert_null(m[4].key);
-    assert_true(m[0].flags & HUB_CFG_REQUIRED);
+    assert_null(m[ARRAY_LEN(want)].key);
+    assert_false(m[0].flags & HUB_CFG_REQUIRED); /* path or url */
     assert_int_equal(m[2].type, HUB_CFG_INT);
     assert_string_equal(m[2].default_value, "0");
     assert_int_equal(m[3].type, HUB_CFG_BOOL);
+    assert_int_equal(m[4].type, HUB_CFG_URL);
+    assert_int_equal(m[5].type, HUB_CFG_SECRET);
+    assert_int_equal(m[6].type, HUB_CFG_SECRET);
+    assert_int_equal(m[7].type, HUB_CFG_DURATION);
+    assert_string_equal(m[7].default_value, "10s");
+    assert_int_equal(m[8].type, HUB_CFG_DURATION);
+    /* The webhook route. */
+    const struct hub_plugin *d = f->d;
+    assert_non_null(d->routes);
+    assert_string_equal(d->routes[0].method, "POST");
+    assert_string_equal(d->routes[0].path, "webhooks");
+    assert_non_null(d->routes[0].handle);
+    assert_null(d->routes[1].method);
 }
 
 static void test_push_writes_exact_lines(void **state)
@@ -436,6 +452,9 @@ static void test_init_without_path_fails(void **state)
     f->inst.path = "/nonexistent-dir/x/pushed.jsonl";
     assert_int_equal(f->d->init(&f->host, &f->inst, &ctx), -1);
     assert_non_null(strstr(f->inst.last_log, "cannot open /nonexistent-dir/x/pushed.jsonl"));
+    f->inst.path = "";
+    assert_int_equal(f->d->init(&f->host, &f->inst, &ctx), -1);
+    assert_non_null(strstr(f->inst.last_log, "neither is 'url'"));
 }
 
 static void test_host_without_metrics(void **state)
