@@ -1,0 +1,1 @@
+"""Channel simulators for the end-to-end tests (tests/sim/README.md, shopify/README.md)."""
