@@ -13,8 +13,10 @@
 --   "checkout.completed"  the completed checkout session (with its order) -> order.created
 --   "checkout.canceled"   a canceled session: order.cancelled if it had an order,
 --                         else nothing (the plugin releases its holds itself)
---   "order"               {order_id, currency, lines[{sku, quantity, unit_amount?}]}
---                         (an order placed through the MCP cart tools) -> order.created
+--   "order"               {order_id, currency, cart_id?, total?, lines[{sku, quantity,
+--                         unit_amount?, hold_id?}]} (an order placed through the MCP cart
+--                         tools) -> order.created; a line's hold_id makes the core commit
+--                         that cart hold instead of taking fresh stock
 --   "order.cancelled"     {order_id} -> order.cancelled
 --   anything else (incl. "smoke") -> {}
 --
@@ -140,14 +142,19 @@ function from_channel(kind, payload, ctx)
                 error(("chatgpt order %s: line %d needs a sku and a positive integer quantity")
                     :format(tostring(payload.order_id), i))
             end
-            local line = { sku = l.sku, quantity = l.quantity }
+            -- hold_id: the units were held by the cart; the core commits that hold
+            local line = { sku = l.sku, quantity = l.quantity, hold_id = l.hold_id }
             if math.type(l.unit_amount) == "integer" and currency then
                 line.price = { amount = l.unit_amount, currency = currency }
             end
             lines[#lines + 1] = line
         end
+        local total
+        if math.type(payload.total) == "integer" and currency then
+            total = { amount = payload.total, currency = currency }
+        end
         return { { type = "order.created", channel = ctx.channel, order_id = tostring(payload.order_id),
-                   currency = currency, lines = hub.array(lines) } }
+                   cart_id = payload.cart_id, currency = currency, total = total, lines = hub.array(lines) } }
     elseif kind == "order.cancelled" then
         return { { type = "order.cancelled", channel = ctx.channel, order_id = tostring(payload.order_id),
                    restock = true } }

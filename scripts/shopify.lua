@@ -10,6 +10,9 @@
 --   "orders/create"    webhook body (REST Order)        -> order.created
 --   "orders/cancelled" webhook body                      -> order.cancelled
 --   "orders/updated"   webhook body                      -> order.cancelled if cancelled, else nothing
+--   "refunds/create"   webhook body (Refund)             -> stock.receive per line restocked as a
+--                      return (restock_type "return"/"legacy_restock"; "cancel" is covered
+--                      by the order's cancellation)
 --   "orders"           GraphQL orders page {data:{orders:{nodes}}} (poll)
 --                      -> order.created per order (+ order.cancelled when cancelledAt)
 --   anything else (incl. "smoke")                       -> {} (no events)
@@ -273,6 +276,28 @@ local function created_from_node(node, ctx)
     }
 end
 
+-- A refund puts units back on the shelf only when they were returned.
+-- restock_type "cancel" is left out: the order's cancellation (orders/cancelled
+-- -> order.cancelled, restock = true) already gives those units back.
+local RESTOCKED = { ["return"] = true, legacy_restock = true }
+
+local function refund_events(refund, ctx)
+    local events = {}
+    local rid = gid_tail(refund.admin_graphql_api_id) or tostring(refund.id)
+    for _, rli in ipairs(refund.refund_line_items or {}) do
+        local sku = rli.line_item and rli.line_item.sku
+        if RESTOCKED[rli.restock_type] and math.type(rli.quantity) == "integer" and rli.quantity > 0 then
+            events[#events + 1] = {
+                type = "stock.receive",
+                sku = sku or "",
+                quantity = rli.quantity,
+                reason = ("shopify refund %s of order %s (%s)"):format(rid, tostring(refund.order_id), rli.restock_type),
+            }
+        end
+    end
+    return hub.array(events)
+end
+
 local function normalise_kind(kind)
     if kind:find("^ORDERS_") then
         return kind:lower():gsub("_", "/", 1)
@@ -291,6 +316,8 @@ function from_channel(kind, payload, ctx)
             return { cancelled(order_id_of(payload), ctx, payload.cancel_reason, payload.cancelled_at) }
         end
         return {}
+    elseif kind == "refunds/create" then
+        return refund_events(payload, ctx)
     elseif kind == "orders" then
         local page = payload.data and payload.data.orders or payload.orders or payload
         local nodes = page.nodes or page

@@ -186,6 +186,24 @@ static void test_shopify(void **state)
     json_decref(ev);
     json_decref(order);
 
+    /* refunds: only returned units come back (the example restocks nothing) */
+    json_t *refund = payload("shopify_refunds_create.json");
+    ev = events_of(m, "refunds/create", refund, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    json_t *rlis = json_object_get(refund, "refund_line_items");
+    json_object_set_new(json_array_get(rlis, 0), "restock_type", json_string("return"));
+    json_object_set_new(json_array_get(rlis, 0), "quantity", json_integer(2));
+    json_object_set_new(json_array_get(rlis, 1), "restock_type", json_string("cancel"));
+    ev = events_of(m, "refunds/create", refund, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "stock.receive");
+    assert_string_equal(js(ev, "0.sku"), "SKU2006-001");
+    assert_int_equal(ji(ev, "0.quantity"), 2);
+    assert_true(luatest_has(js(ev, "0.reason"), "890088186047892319"));
+    json_decref(ev);
+    json_decref(refund);
+
     /* a GraphQL poll page */
     json_t *page = luatest_json(
         "{\"data\":{\"orders\":{\"nodes\":["
@@ -469,12 +487,18 @@ static void test_chatgpt(void **state)
     assert_true(luatest_has(err, "is not completed"));
     free(err);
     json_decref(session);
-    json_t *order = luatest_json("{\"order_id\":\"cart-42\",\"currency\":\"eur\","
-                                 "\"lines\":[{\"sku\":\"TEE-M-RED\",\"quantity\":2,\"unit_amount\":8999}]}");
+    /* what plugins/chatgpt sends when a cart is placed: one line per hold */
+    json_t *order = luatest_json("{\"order_id\":\"cart-42\",\"currency\":\"eur\",\"cart_id\":\"c-1\","
+                                 "\"total\":26997,\"lines\":[{\"sku\":\"TEE-M-RED\",\"quantity\":2,"
+                                 "\"unit_amount\":8999,\"hold_id\":\"h-1\"},{\"sku\":\"TEE-M-RED\","
+                                 "\"quantity\":1,\"unit_amount\":8999,\"hold_id\":\"h-2\"}]}");
     ev = events_of(m, "order", order, ctx);
     assert_string_equal(js(ev, "0.order_id"), "cart-42");
     assert_int_equal(ji(ev, "0.lines.0.quantity"), 2);
+    assert_string_equal(js(ev, "0.lines.0.hold_id"), "h-1");
+    assert_string_equal(js(ev, "0.lines.1.hold_id"), "h-2");
     assert_string_equal(js(ev, "0.lines.0.price.currency"), "EUR");
+    assert_int_equal(ji(ev, "0.total.amount"), 26997);
     json_decref(ev);
     json_decref(order);
     json_decref(ctx);
