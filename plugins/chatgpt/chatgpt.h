@@ -119,9 +119,9 @@ void chatgpt_ext_destroy(struct chatgpt *g);
 void funnel_count(struct chatgpt *g, const char *event);
 
 /* Routes (registered in chatgpt.c's table):
- *   {"*", "acp/*"}      chatgpt_acp_route      ACP checkout sessions
+ *   {"*", "acp/" "*"}    chatgpt_acp_route      ACP checkout sessions
  *   {"GET", "feed"}     chatgpt_feed_route     product feed
- *   {"*", "handoff/*"}  chatgpt_handoff_route  storefront handoff redemption */
+ *   {"*", "handoff/" "*"} chatgpt_handoff_route  storefront handoff redemption */
 void chatgpt_acp_route(void *ctx, struct hub_http_req *req);
 void chatgpt_feed_route(void *ctx, struct hub_http_req *req);
 void chatgpt_handoff_route(void *ctx, struct hub_http_req *req);
