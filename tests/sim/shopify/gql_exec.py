@@ -42,9 +42,9 @@ class GQLError(Exception):
 class InputError(Exception):
     """Coercion failure inside an argument value: path inside the value, explanation."""
 
-    def __init__(self, path, explanation):
+    def __init__(self, path, explanation, code=None):
         super().__init__(explanation)
-        self.path, self.explanation = path, explanation
+        self.path, self.explanation, self.code = path, explanation, code
 
 
 # --------------------------------------------------------------------- connections at run time
@@ -64,25 +64,28 @@ class Conn:
     """A page of a connection: items are (sort_key, obj) in ascending key order."""
 
     def __init__(self, items, args):
-        items = list(items)
+        items = [(list(k), o) for k, o in items]  # keys compare like the JSON cursors they become
         if args.get("reverse"):
             items.reverse()
         rev = bool(args.get("reverse"))
 
         def after(k, c):
-            return (k < c) if rev else (k > c)
+            try:
+                return (k < c) if rev else (k > c)
+            except TypeError:  # a cursor made for another sort key
+                raise GQLError("Invalid cursor for current pagination sort.", code="BAD_REQUEST")
 
         lo, hi = 0, len(items)
         if args.get("after") is not None:
             c = decode_cursor(args["after"])
-            if c is None:
-                raise GQLError(f"Invalid cursor for current pagination sort.", code="BAD_REQUEST")
+            if not isinstance(c, list):
+                raise GQLError("Invalid cursor for current pagination sort.", code="BAD_REQUEST")
             while lo < hi and not after(items[lo][0], c):
                 lo += 1
         if args.get("before") is not None:
             c = decode_cursor(args["before"])
-            if c is None:
-                raise GQLError(f"Invalid cursor for current pagination sort.", code="BAD_REQUEST")
+            if not isinstance(c, list):
+                raise GQLError("Invalid cursor for current pagination sort.", code="BAD_REQUEST")
             while hi > lo and not after(c, items[hi - 1][0]):
                 hi -= 1
         if args.get("first") is not None:
@@ -154,7 +157,7 @@ def coerce(value, typ, inputs, path=()):
             value = [value]  # GraphQL list coercion of a single item
         if len(value) > MAX_INPUT_ARRAY:
             raise InputError(list(path), f"The input array size of {len(value)} is greater than the maximum "
-                                         f"allowed of {MAX_INPUT_ARRAY}.")
+                                         f"allowed of {MAX_INPUT_ARRAY}.", "MAX_INPUT_SIZE_EXCEEDED")
         return [coerce(v, inner, inputs, path + (i,)) for i, v in enumerate(value)]
     if typ in inputs:
         if not isinstance(value, dict):
@@ -483,6 +486,8 @@ class Request:
                 out[a] = coerce(value, t, self.inputs)
             except InputError as e:
                 where = ".".join(str(p) for p in e.path)
+                if e.code == "MAX_INPUT_SIZE_EXCEEDED":  # shopify.md §1: input arrays <= 250 items
+                    raise GQLError(e.explanation, f, [f.name, a] + e.path, code=e.code)
                 if isinstance(lit, Var):
                     raise GQLError(f"Variable ${lit.name} of type {self.var_types[lit.name]} was provided invalid "
                                    f"value" + (f" for {where}" if where else "") + f" ({e.explanation})", op,
@@ -516,7 +521,13 @@ class Request:
                 data[f.key], _ = self.complete(typ, f, sels, value, path, errors)
             else:
                 typ = schema.QUERY_ROOT[f.name][0]
-                data[f.key], c = self.complete(typ, f, sels, value, path, errors)
+                try:
+                    data[f.key], c = self.complete(typ, f, sels, value, path, errors)
+                except GQLError as e:
+                    e.body.setdefault("locations", [{"line": f.line, "column": f.col}])
+                    e.body.setdefault("path", path)
+                    errors.append(e.body)
+                    data[f.key], c = None, 0
                 cost += c
         if prepared.kind == "mutation":
             cost = prepared.requested
@@ -580,15 +591,15 @@ class Request:
                         v = v(args)
                 else:
                     v = value.field(cf.name, args)
+                ftype = schema.field_type(base, cf.name)
+                if ftype and ftype.strip("[]!").endswith("Connection") and not isinstance(v, Conn) and v is not None:
+                    v = Conn(v, args)
             except GQLError as e:
                 e.body.setdefault("locations", [{"line": cf.line, "column": cf.col}])
                 e.body.setdefault("path", path + [key])
                 errors.append(e.body)
                 out[key] = None
                 continue
-            ftype = schema.field_type(base, cf.name)
-            if ftype and ftype.strip("[]!").endswith("Connection") and not isinstance(v, Conn) and v is not None:
-                v = Conn(v, args)
             out[key], c = self.complete(ftype, cf, csels, v, path + [key], errors)
             cost += c
         return out, cost

@@ -9,8 +9,9 @@ are the value rules that come back as userErrors, nothing applied:
   - an unknown product / variant id.
 productSet is a "set": variants and files not listed are removed (shopify.dev productSet).
 productCreate makes one variant (the first option values, or "Default Title");
-productVariantsBulkCreate with strategy DEFAULT or REMOVE_STANDALONE_VARIANT replaces
-that standalone default variant (PRESERVE_STANDALONE_VARIANT keeps it) (*public docs*).
+productVariantsBulkCreate: strategy DEFAULT replaces a lone "Default Title" variant,
+REMOVE_STANDALONE_VARIANT replaces the lone variant whatever its options,
+PRESERVE_STANDALONE_VARIANT keeps it (*public docs*, ProductVariantsBulkCreateStrategy).
 Error codes where shopify.md is silent are the simulator's nearest Shopify enum names.
 """
 from decimal import Decimal
@@ -294,7 +295,10 @@ def productVariantsBulkCreate(ctx, args):
         return {"product": None, "productVariants": [],
                 "userErrors": [uerr(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]}
     strategy = args.get("strategy") or "DEFAULT"
-    replace = _standalone(s, p) and strategy != "PRESERVE_STANDALONE_VARIANT"
+    # DEFAULT drops a lone "Default Title" variant; REMOVE_STANDALONE_VARIANT drops the lone variant
+    # whatever its options; PRESERVE_STANDALONE_VARIANT keeps it (ProductVariantsBulkCreateStrategy).
+    replace = len(p["variant_ids"]) == 1 and (strategy == "REMOVE_STANDALONE_VARIANT" or
+                                              (strategy == "DEFAULT" and _standalone(s, p)))
     errors, planned = [], []
     existing = set() if replace else {tuple(s.variants[x]["options"].values()) for x in p["variant_ids"]}
     names = [] if replace else [o["name"] for o in p["options"]]

@@ -16,6 +16,7 @@ POST /admin/api/{version}/graphql.json (shopify.md §1, §2, §7):
 import json
 import re
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -205,6 +206,11 @@ class Handler(BaseHTTPRequestHandler):
         with st.store.lock:
             try:
                 data, errors, actual = req.execute(prep, resolve_root, entry)
+            except Exception:  # a simulator bug: say so loudly, answer like Shopify's 500
+                traceback.print_exc()
+                st.count("sim_bugs")
+                entry["fault"] = "sim_bug"
+                return self.answer(entry, 500, FIVE_XX[500], hdrs)
             finally:
                 events, st.store.events = st.store.events, []
                 if events:
