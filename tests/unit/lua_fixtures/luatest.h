@@ -103,4 +103,37 @@ static inline int luatest_has(const char *s, const char *needle)
     return 0;
 }
 
+/* Follow "a.b.0.c" (numbers index arrays). */
+static inline json_t *luatest_jp(json_t *j, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(j))
+            j = json_array_get(j, (size_t)strtoul(tok, NULL, 10));
+        else
+            j = json_object_get(j, tok);
+    }
+    if (!j) fprintf(stderr, "no %s\n", path);
+    return j;
+}
+
+static inline const char *luatest_js(json_t *j, const char *path)
+{
+    const char *s = json_string_value(luatest_jp(j, path));
+    return s ? s : "(not a string)";
+}
+
+static inline json_int_t luatest_ji(json_t *j, const char *path)
+{
+    json_t *v = luatest_jp(j, path);
+    if (!json_is_integer(v)) fprintf(stderr, "%s is not an integer\n", path);
+    return json_integer_value(v);
+}
+
+/* short names for the tests */
+#define jp luatest_jp
+#define js luatest_js
+#define ji luatest_ji
+
 #endif
