@@ -54,7 +54,10 @@ function to_channel(product, variant, stock, ctx)
         error("variant.price.amount must be an integer (minor units)")
     end
     if variant.compare_at then
-        v.compare_at_price = { amount = variant.compare_at.amount, currency = variant.compare_at.currency }
+        v.list_price = { amount = variant.compare_at.amount, currency = variant.compare_at.currency }
+    end
+    if type(product.category) == "string" and product.category ~= "" then
+        v.categories = { { value = product.category, taxonomy = "merchant" } }
     end
     if type(variant.barcode) == "string" and variant.barcode:match("^%d+$") then
         v.barcodes = { { type = "GTIN", value = variant.barcode } }
