@@ -191,9 +191,11 @@ static int project_listings(struct tenant *t, struct txn *txn, struct tenant_cha
     size_t *idx = xcalloc(n, sizeof *idx);
     size_t m = 0;
     int64_t buffer = tenant_channel_buffer(t, ch);
+    int on_stock = mapping_listing_uses_stock(ch->mapping);
     for (size_t i = 0; i < n; i++) {
         struct sku_row *r = &rows[i];
         if (!r->known) continue;
+        if (!(r->bits & TOUCH_CATALOG) && !on_stock) continue; /* quantities travel on their own */
         if (!r->variant) {
             r->variant = load_json(txn, 0, r->sku);
             const char *pid = json_string_value(json_object_get(r->variant, "product_id"));

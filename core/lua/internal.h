@@ -20,6 +20,7 @@ struct mapping_state {
     int ref[MAPPING_FN_COUNT];  /* registry refs, LUA_NOREF when not defined */
     int line[MAPPING_FN_COUNT]; /* where each function is defined */
     char sha256[65];
+    int listing_uses_stock; /* the script set the global listing_uses_stock = true */
 };
 
 /* Compile `path` into a fresh state and smoke-test it.  NULL with err. */

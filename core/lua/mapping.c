@@ -86,6 +86,18 @@ struct mapping_state *mapping_state_load(const char *scripts_dir, const char *pa
         snprintf(err, err_len, "%s: defines none of to_channel, from_channel, allocate", path);
         goto fail;
     }
+    /* A listing that shows stock (e.g. "sold out" badges) is re-mapped on every
+     * stock change; by default only catalog changes re-map (quantities travel
+     * separately), which keeps a stock change cheap. */
+    int ft = mapping_sb_getglobal(s->sb, "listing_uses_stock");
+    if (ft != LUA_TNIL && ft != LUA_TBOOLEAN) {
+        snprintf(err, err_len, "%s: global 'listing_uses_stock' is a %s, expected true or false", path,
+                 lua_typename(L, ft));
+        lua_pop(L, 1);
+        goto fail;
+    }
+    s->listing_uses_stock = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     if (mapping_smoke_test(s, err, err_len) != 0) goto fail;
     return s;
 fail:
@@ -176,6 +188,11 @@ int mapping_has(const struct mapping *m, const char *function)
     for (int i = 0; i < MAPPING_FN_COUNT; i++)
         if (strcmp(function, mapping_fn_names[i]) == 0) return m->st->ref[i] != LUA_NOREF;
     return 0;
+}
+
+int mapping_listing_uses_stock(const struct mapping *m)
+{
+    return m && m->st->listing_uses_stock;
 }
 
 void mapping_status(const struct mapping *m, struct mapping_status *out)

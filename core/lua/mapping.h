@@ -50,6 +50,9 @@ int mapping_open(struct mapping **out, const char *scripts_dir, const char *scri
 void mapping_close(struct mapping *m);
 
 int mapping_has(const struct mapping *m, const char *function); /* "to_channel", ... */
+/* 1 if the script declares `listing_uses_stock = true`: its to_channel output
+ * depends on stock, so the engine re-maps listings on stock changes too. */
+int mapping_listing_uses_stock(const struct mapping *m);
 
 /* One item of a to_channel batch.  Inputs are borrowed. */
 struct map_item {

@@ -62,6 +62,11 @@ static int64_t h_config_int(struct hub_instance *i, const char *key)
     return parse_i64(v, &out) == 0 ? out : 0;
 }
 
+/* Resolved secrets are kept for SECRET_CACHE_MS so a webhook per request does
+ * not read a file each time; a rotated secret (new file content, new env on
+ * restart) is picked up within that time. */
+#define SECRET_CACHE_MS 5000
+
 static char *h_secret(struct hub_instance *i, const char *key)
 {
     const struct hub_config_entry *e = map_entry(i, key);
@@ -71,10 +76,41 @@ static char *h_secret(struct hub_instance *i, const char *key)
     }
     const char *ref = h_config_str(i, key);
     if (!ref) return NULL;
+    uint64_t now = mono_ms();
+    for (struct secret_cache *c = i->secrets; c; c = c->next)
+        if (strcmp(c->key, key) == 0 && now - c->at_ms < SECRET_CACHE_MS) return xstrdup(c->value);
     char err[256];
     char *v = secret_resolve(ref, err, sizeof err);
-    if (!v) inst_log(i, 0, "secret '%s': %s", key, err); /* err never holds the value */
+    if (!v) {
+        inst_log(i, 0, "secret '%s': %s", key, err); /* err never holds the value */
+        return NULL;
+    }
+    struct secret_cache *c = i->secrets;
+    while (c && strcmp(c->key, key) != 0) c = c->next;
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        c->key = xstrdup(key);
+        c->next = i->secrets;
+        i->secrets = c;
+    } else {
+        hub_wipe(c->value, strlen(c->value));
+        free(c->value);
+    }
+    c->value = xstrdup(v);
+    c->at_ms = now;
     return v;
+}
+
+void inst_secrets_free(struct hub_instance *i)
+{
+    while (i->secrets) {
+        struct secret_cache *c = i->secrets;
+        i->secrets = c->next;
+        hub_wipe(c->value, strlen(c->value));
+        free(c->value);
+        free(c->key);
+        free(c);
+    }
 }
 
 static void h_free_secret(char *s)

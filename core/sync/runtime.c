@@ -353,6 +353,7 @@ void hubd_free(struct hubd *d)
             if (inst->poll_task) { json_decref(inst->poll_task->seen); free(inst->poll_task); }
             if (inst->reconcile_task) { json_decref(inst->reconcile_task->seen); free(inst->reconcile_task); }
             push_instance_free(inst);
+            inst_secrets_free(inst);
             json_decref(inst->in_flight_skus);
             plugin_unload(inst->plugin);
         }

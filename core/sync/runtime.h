@@ -64,8 +64,16 @@ struct rt_timer {
     struct rt_timer *next;
 };
 
+struct secret_cache {
+    char *key;
+    char *value;
+    uint64_t at_ms;
+    struct secret_cache *next;
+};
+
 struct hub_instance {
     struct rt_tenant *rt;
+    struct secret_cache *secrets; /* host.c: resolved secrets, kept a few seconds */
     struct tenant_channel *tch;
     const struct channel_config *cfg;
     struct plugin_handle *plugin;
@@ -169,6 +177,8 @@ void task_tick(struct hub_instance *inst, uint64_t now);
 int task_reconcile_start(struct hub_instance *inst);
 void task_seen(struct hub_task *task, const char *sku, int64_t quantity, const char *payload);
 void task_finish(struct hub_task *task, int status, const char *message);
+
+void inst_secrets_free(struct hub_instance *inst);
 
 /* Log with the instance's scope "tenant/channel". */
 void inst_log(struct hub_instance *inst, int level, const char *fmt, ...)

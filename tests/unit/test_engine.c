@@ -78,6 +78,42 @@ static int setup_with(void **state, const char *allocation_lua)
 
 static int setup(void **state) { return setup_with(state, NULL); }
 
+/* Channel "b" gets a mapping whose listing shows stock ("sold out" badge). */
+static const char *STOCK_LISTING =
+    "listing_uses_stock = true\n"
+    "function to_channel(product, variant, stock, ctx)\n"
+    "  return { sku = variant.sku, title = product.title, sold_out = stock.available == 0 }\n"
+    "end\n";
+
+static int setup_stock_listing(void **state)
+{
+    setup_with(state, NULL);
+    struct fx *f = *state;
+    tenant_close(f->t);
+    char *path = xasprintf("%s/stocklisting.lua", f->dir);
+    FILE *fp = fopen(path, "w");
+    fputs(STOCK_LISTING, fp);
+    fclose(fp);
+    free(f->ch[1].mapping);
+    f->ch[1].mapping = path;
+    char err[1024];
+    if (tenant_open(&f->t, &f->hub, &f->tc, TENANT_NOSYNC, err, sizeof err) != 0) fail_msg("%s", err);
+    return 0;
+}
+
+static int listing_queued(struct fx *f, const char *ch, const char *sku)
+{
+    struct txn *txn;
+    assert_int_equal(txn_begin(f->t->store, 0, &txn), 0);
+    struct outbox_op op = {0};
+    int rc = store_outbox_find(txn, ch, OUTBOX_LISTING, sku, &op);
+    if (rc == 0) outbox_op_free(&op);
+    txn_abort(txn);
+    return rc == 0;
+}
+
+static void ack_all(struct fx *f, const char *ch);
+
 static int teardown(void **state)
 {
     struct fx *f = *state;
@@ -327,6 +363,60 @@ static void test_allocation_error_fails_that_sku_only(void **state)
     assert_non_null(strstr(f->t->last_error, "S2"));
 }
 
+static int ack_one(void *arg, const struct outbox_op *op)
+{
+    json_array_append_new(arg, json_pack("{s:I, s:i, s:s, s:I, s:s?}", "id", (json_int_t)op->id, "kind", (int)op->kind,
+                                         "sku", op->sku, "q", (json_int_t)op->quantity, "p", op->payload));
+    return 0;
+}
+
+/* The channel acknowledges everything queued for it. */
+static void ack_all(struct fx *f, const char *ch)
+{
+    struct txn *txn;
+    assert_int_equal(txn_begin(f->t->store, 1, &txn), 0);
+    json_t *ops = json_array();
+    store_outbox_peek(txn, ch, now_ms(), 1000, ack_one, ops);
+    size_t i;
+    json_t *o;
+    json_array_foreach(ops, i, o) {
+        const char *sku = json_string_value(json_object_get(o, "sku"));
+        if (json_integer_value(json_object_get(o, "kind")) == OUTBOX_STOCK) {
+            int64_t q = json_integer_value(json_object_get(o, "q"));
+            assert_int_equal(store_listing_ack(txn, ch, sku, &q, NULL, NULL, now_ms()), 0);
+        } else {
+            assert_int_equal(store_listing_ack(txn, ch, sku, NULL, json_string_value(json_object_get(o, "p")), NULL,
+                                               now_ms()), 0);
+        }
+        assert_int_equal(store_outbox_done(txn, ch, (uint64_t)json_integer_value(json_object_get(o, "id"))), 0);
+    }
+    json_decref(ops);
+    assert_int_equal(txn_commit(txn), 0);
+}
+
+/* Stock changes re-map listings only where the mapping says its listing shows stock. */
+static void test_listing_remapped_on_stock_only_when_declared(void **state)
+{
+    struct fx *f = *state;
+    submit(f, NULL, PRODUCT, NULL);
+    ack_all(f, "a");
+    ack_all(f, "b");
+    assert_int_equal(depth(f, "a"), 0);
+    struct engine_report rep;
+    submit(f, NULL, "{\"type\":\"stock.set\",\"sku\":\"S1\",\"quantity\":0}", &rep);
+    assert_false(listing_queued(f, "a", "S1")); /* example.lua: quantities travel alone */
+    assert_true(listing_queued(f, "b", "S1"));  /* sold_out flipped */
+    assert_int_equal(queued_qty(f, "a", "S1"), 0);
+    ack_all(f, "b");
+    submit(f, NULL, "{\"type\":\"stock.set\",\"sku\":\"S1\",\"quantity\":3}", &rep);
+    assert_true(listing_queued(f, "b", "S1")); /* back in stock */
+    ack_all(f, "b");
+    /* A stock change that does not flip the badge re-maps but pushes no listing. */
+    submit(f, NULL, "{\"type\":\"stock.set\",\"sku\":\"S1\",\"quantity\":4}", &rep);
+    assert_false(listing_queued(f, "b", "S1"));
+    assert_int_equal(queued_qty(f, "b", "S1"), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_events_are_refused_and_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lua_allocation_rule_is_used_and_clamped, setup_half, teardown),
         cmocka_unit_test_setup_teardown(test_allocation_error_fails_that_sku_only, setup_broken, teardown),
+        cmocka_unit_test_setup_teardown(test_listing_remapped_on_stock_only_when_declared, setup_stock_listing, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
