@@ -159,7 +159,7 @@ bench: all
 	@$(MAKE) --no-print-directory -C bench B=$(abspath $(B)) BIN=$(abspath $(BIN))
 
 valgrind: all
-	HUB_VALGRIND=1 $(PYTHON) -m pytest -q tests/e2e -k "valgrind or e2e_core"
+	HUB_VALGRIND=1 $(PYTHON) -m pytest -q tests/e2e/test_core_e2e.py tests/e2e/test_admin_http.py
 
 check-config: all
 	$(BIN)/hubd --check --config conf.d

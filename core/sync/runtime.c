@@ -334,6 +334,12 @@ void hubd_stop(struct hubd *d)
             struct hub_instance *inst = &rt->inst[k];
             if (inst->state == INST_RUNNING && inst->desc->stop) inst->desc->stop(inst->ctx);
             close_timer_list(inst);
+            /* Handles close here, while the loop still runs; memory goes in hubd_free. */
+            if (inst->drain_timer_open) {
+                uv_timer_stop(&inst->drain_timer);
+                uv_close((uv_handle_t *)&inst->drain_timer, NULL);
+                inst->drain_timer_open = 0;
+            }
         }
     }
     if (d->client) {

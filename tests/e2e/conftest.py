@@ -29,7 +29,7 @@ def free_port():
 class Hub:
     """A config dir with one tenant, and helpers to run hubd and hubctl on it."""
 
-    def __init__(self, root: Path, tenant="demo"):
+    def __init__(self, root: Path, tenant="demo", valgrind=VALGRIND):
         self.root = root
         self.conf = root / "conf.d"
         self.data = root / "var"
@@ -37,6 +37,7 @@ class Hub:
         self.port = free_port()
         self.tenant = tenant
         self.proc = None
+        self.valgrind = valgrind
         self.log = root / "hubd.log"
         self.write_hub_conf()
 
@@ -73,13 +74,13 @@ log_level = debug
 
     def start(self, wait=True):
         cmd = [str(BIN / "hubd"), "--config", str(self.conf)]
-        if VALGRIND:
+        if self.valgrind:
             cmd = ["valgrind", "--leak-check=full", "--error-exitcode=99", "--errors-for-leak-kinds=definite",
                    f"--log-file={self.root}/valgrind.%p.log"] + cmd
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.logf, env=self.env())
         if wait:
-            line = self.proc.stdout.readline()
+            line = self.proc.stdout.readline()  # valgrind: slow, but readline waits
             if b"hubd ready" not in line:
                 self.proc.wait(timeout=10)
                 raise AssertionError(f"hubd did not start:\n{self.log.read_text()}")
@@ -90,10 +91,12 @@ log_level = debug
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        rc = self.proc.wait(timeout=timeout)
+        rc = self.proc.wait(timeout=timeout * (10 if self.valgrind else 1))
         self.proc.stdout.close()
         self.logf.close()
         self.proc = None
+        if self.valgrind and sig != signal.SIGKILL:
+            assert rc == 0, f"hubd exited {rc} under valgrind (errors or leaks); see {self.root}/valgrind.*.log"
         return rc
 
     def kill9(self):
