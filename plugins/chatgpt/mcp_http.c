@@ -57,7 +57,10 @@ static json_t *error_body(json_t *id, int code, const char *message, json_t *dat
 {
     json_t *e = json_pack("{s:i, s:s}", "code", code, "message", message);
     if (data) json_object_set_new(e, "data", data);
-    return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", e);
+    /* MCP's schema: an error whose request id is unknown carries no "id" (never null) */
+    json_t *b = json_pack("{s:s, s:o}", "jsonrpc", "2.0", "error", e);
+    if (id && !json_is_null(id)) json_object_set(b, "id", id);
+    return b;
 }
 
 /* A transport-level refusal: JSON-RPC error body, never SSE. */
