@@ -66,6 +66,7 @@ class State:
         self.store = Store(shop, currency, locations, huge_ids)
         self.log_lock = threading.Lock()
         self.bucket = Bucket(plan)
+        self.in_flight = 0  # webhook deliveries not finished (survives /_reset)
         self.reset(seed)
 
     def reset(self, seed=0):
@@ -161,6 +162,7 @@ class State:
             out = self.store.snapshot()
         with self.log_lock:
             out["counters"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.counters.items()}
+            out["counters"]["webhooks_in_flight"] = self.in_flight
             out["knobs"] = self.knob_snapshot()
             out["webhooks"] = list(self.webhook_log)
             out["api_versions"] = self.versions

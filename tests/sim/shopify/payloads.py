@@ -17,6 +17,8 @@ from .store import cents, gid, money
 
 SPEC_DIR = os.environ.get("SHOPIFY_SPEC_DIR", "/work/shared/specs/shopify/webhooks/2026-04/examples")
 _cache = {}
+IMAGE_PX = 1024  # the sim never fetches images: every image claims 1024 x 1024
+STAFF_USER_ID = 548380009  # the merchant's staff account acting in the admin (as in Shopify's examples)
 
 
 def example(topic):
@@ -92,7 +94,7 @@ def order(store, o):
         "current_total_tax": "0.00", "current_total_tax_set": money_set("0.00", cur),
         "total_outstanding": "0.00" if o["financial"] == "PAID" else o["total"],
         "total_shipping_price_set": money_set("0.00", cur), "shipping_lines": [],
-        "fulfillments": [fulfillment(store, store.fulfillments[f], with_order=False) for f in o["fulfillment_ids"]],
+        "fulfillments": [fulfillment(store, store.fulfillments[f], embedded=True) for f in o["fulfillment_ids"]],
         "refunds": [refund(store, o, r) for r in o["refunds"]],
     })
     return body
@@ -125,13 +127,13 @@ def refund(store, o, r):
         rlis.append(x)
     body.update({"id": r["id"], "admin_graphql_api_id": gid("Refund", r["id"]), "order_id": o["id"],
                  "created_at": rest_time(r["createdAt"]), "processed_at": rest_time(r["createdAt"]),
-                 "note": "Order cancelled", "restock": r["restock"], "user_id": None,
+                 "note": "Order cancelled", "restock": r["restock"], "user_id": STAFF_USER_ID,
                  "refund_line_items": rlis, "transactions": [], "order_adjustments": [], "return": None,
                  "duties": [], "refund_shipping_lines": [], "total_duties_set": money_set("0.00", cur)})
     return body
 
 
-def fulfillment(store, f, with_order=True):
+def fulfillment(store, f, embedded=False):
     body = example("fulfillments/create") or {}
     o = store.orders[f["order_id"]]
     tmpl = (body.get("line_items") or [None])[0]
@@ -148,13 +150,24 @@ def fulfillment(store, f, with_order=True):
                  "tracking_company": t.get("company"), "tracking_number": t.get("number"),
                  "tracking_numbers": [t["number"]] if t.get("number") else [],
                  "tracking_url": t.get("url"), "tracking_urls": [t["url"]] if t.get("url") else [],
-                 "line_items": lis, "service": "manual", "shipment_status": None})
+                 "line_items": lis, "service": "manual", "shipment_status": None,
+                 "origin_address": origin_address(store, f["location_id"]) if embedded else None})
     return body
+
+
+def origin_address(store, location_id):
+    """Where the parcel left from: the sim's locations have names only, so a fixed address."""
+    return {"address1": "1 Warehouse Way", "address2": None, "city": "Springfield", "zip": "12345",
+            "province_code": None, "country_code": "US", "name": store.locations[location_id]["name"]}
 
 
 def product(store, p):
     body = example("products/update") or {}
     cur_vars = [store.variants[i] for i in p["variant_ids"]]
+    images = [{"id": m["id"], "admin_graphql_api_id": gid("ProductImage", m["id"]), "product_id": p["id"],
+               "position": n, "alt": m.get("alt") or None, "src": m["url"], "width": IMAGE_PX, "height": IMAGE_PX,
+               "created_at": rest_time(m["createdAt"]), "updated_at": rest_time(m["createdAt"]), "variant_ids": []}
+              for n, m in enumerate(p["media"], 1)]
     names = [o["name"] for o in p["options"]]
     variants = []
     for v in cur_vars[:100]:  # "a full variants payload for the first 100 records" (topic description)
@@ -176,10 +189,13 @@ def product(store, p):
                  "variants": variants,
                  "options": [{"id": o["id"], "product_id": p["id"], "name": o["name"], "position": o["position"],
                               "values": [x["name"] for x in o["values"]]} for o in p["options"]],
-                 "images": [], "image": None,
-                 "media": [{"id": m["id"], "admin_graphql_api_id": gid("MediaImage", m["id"]),
-                            "media_content_type": "IMAGE", "alt": m.get("alt"), "status": "READY",
-                            "preview_image": {"src": m["url"], "status": "READY"}} for m in p["media"]],
+                 "images": images, "image": images[0] if images else None,
+                 "media": [{"id": m["id"], "admin_graphql_api_id": gid("MediaImage", m["id"]), "product_id": p["id"],
+                            "position": n, "created_at": rest_time(m["createdAt"]),
+                            "updated_at": rest_time(m["createdAt"]), "variant_ids": [],
+                            "media_content_type": "IMAGE", "alt": m.get("alt") or "", "status": "READY",
+                            "preview_image": {"src": m["url"], "status": "READY", "width": IMAGE_PX,
+                                              "height": IMAGE_PX}} for n, m in enumerate(p["media"], 1)],
                  "variant_gids": [{"admin_graphql_api_id": gid("ProductVariant", v["id"]),
                                    "updated_at": v["updatedAt"].replace("Z", ".000Z")}
                                   for v in sorted(cur_vars, key=lambda v: v["updatedAt"], reverse=True)]})

@@ -163,7 +163,7 @@ class Store:
         out = []
         for f in files:
             m = old.get(f["originalSource"]) or {"id": self.next_id("MediaImage"), "url": f["originalSource"],
-                                                 "status": "READY"}
+                                                 "status": "READY", "createdAt": now_iso()}
             out.append(dict(m, alt=f.get("alt") or m.get("alt") or ""))
         product["media"] = out
 

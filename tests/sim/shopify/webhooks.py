@@ -123,6 +123,9 @@ class Delivery:
         return h
 
     def start(self):
+        st = self.sender.state
+        with st.log_lock:
+            st.in_flight += 1
         threading.Thread(target=self.run, daemon=True, name=f"webhook-{self.webhook_id[:8]}").start()
         return self
 
@@ -160,6 +163,8 @@ class Delivery:
                     self.record(0, 0, None, "subscription deleted after consecutive failures", time.time(),
                                 "subscription_deleted")
         finally:
+            with st.log_lock:
+                st.in_flight -= 1
             self.done.set()
 
     def deliver(self, copy, k):
