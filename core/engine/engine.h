@@ -68,7 +68,7 @@ struct tenant_channel *tenant_channel(struct tenant *t, const char *name);
 /* One event to submit.  `idem_key` may be NULL (no de-duplication). */
 struct engine_event {
     const char *idem_key;
-    json_t *event;  /* borrowed */
+    json_t *event;  /* borrowed; "source" and "ts_ms" are added when absent */
     /* out: */
     int status;     /* 0 applied, 1 duplicate, >0 STORE_E* refused (recorded as exception) */
     char *message;  /* malloc'd refusal text, or NULL */

@@ -29,11 +29,12 @@ static int submit_one(struct tenant *t, struct txn *txn, struct engine_event *e,
         return 0;
     }
     /* Recorded in the same txn as its effects: both are durable or neither is. */
-    json_t *rec = json_deep_copy(e->event);
+    /* The record is the event as applied, with where and when it came from
+     * (added to the caller's object: it is a record of this submission). */
+    json_t *rec = e->event;
     if (!json_object_get(rec, "source")) json_object_set_new(rec, "source", json_string(source));
     if (!json_object_get(rec, "ts_ms")) json_object_set_new(rec, "ts_ms", json_integer((json_int_t)now_ms()));
     char *txt = engine_dump(rec);
-    json_decref(rec);
     uint64_t seq = 0;
     rc = store_inbox_append(txn, e->idem_key, txt, strlen(txt), &seq);
     free(txt);

@@ -187,6 +187,30 @@ static void h_respond(struct hub_http_req *r, int status, const struct hub_heade
 }
 
 /* ------------------------------------------------------------ events */
+/* Queue one event or an array of them under one key: the first event carries
+ * the key, the rest "<key>#<n>", so a redelivery is recognised event by event.
+ * Only the last event reports back: they all commit together.  Consumes v. */
+static int emit_value(struct hub_instance *i, const char *idem_key, json_t *v, hub_emit_done_fn done, void *arg)
+{
+    int rc = 0;
+    if (json_is_object(v)) {
+        if (!json_object_get(v, "channel")) json_object_set_new(v, "channel", json_string(i->cfg->name));
+        rc = rt_emit(i->rt, i, idem_key, v, done, arg);
+    } else {
+        size_t n = json_array_size(v), k;
+        json_t *ev;
+        if (n == 0 && done) done(arg, HUB_EMIT_COMMITTED, NULL);
+        json_array_foreach(v, k, ev) {
+            if (!json_object_get(ev, "channel")) json_object_set_new(ev, "channel", json_string(i->cfg->name));
+            char *key = idem_key ? (k ? xasprintf("%s#%zu", idem_key, k) : xstrdup(idem_key)) : NULL;
+            rc |= rt_emit(i->rt, i, key, ev, k + 1 == n ? done : NULL, k + 1 == n ? arg : NULL);
+            free(key);
+        }
+    }
+    json_decref(v);
+    return rc ? -1 : 0;
+}
+
 static int h_emit(struct hub_instance *i, const char *idem_key, const char *events_json,
                   hub_emit_done_fn done, void *arg)
 {
@@ -197,46 +221,59 @@ static int h_emit(struct hub_instance *i, const char *idem_key, const char *even
         json_decref(v);
         return -1;
     }
-    int rc = 0;
-    if (json_is_object(v)) {
-        if (!json_object_get(v, "channel")) json_object_set_new(v, "channel", json_string(i->cfg->name));
-        rc = rt_emit(i->rt, i, idem_key, v, done, arg);
-    } else {
-        /* One key for the whole array: the first event carries it, the rest get
-         * "<key>#<n>" so a redelivery is recognised event by event. */
-        size_t n = json_array_size(v), k;
-        json_t *ev;
-        if (n == 0 && done) done(arg, HUB_EMIT_COMMITTED, NULL);
-        json_array_foreach(v, k, ev) {
-            if (!json_object_get(ev, "channel")) json_object_set_new(ev, "channel", json_string(i->cfg->name));
-            char *key = idem_key ? (k ? xasprintf("%s#%zu", idem_key, k) : xstrdup(idem_key)) : NULL;
-            /* Only the last event reports back: they all commit together. */
-            rc |= rt_emit(i->rt, i, key, ev, k + 1 == n ? done : NULL, k + 1 == n ? arg : NULL);
-            free(key);
-        }
-    }
-    json_decref(v);
-    return rc ? -1 : 0;
+    return emit_value(i, idem_key, v, done, arg);
 }
 
-static char *h_map_from_channel(struct hub_instance *i, const char *kind, const char *payload_json,
-                                char **error)
+/* from_channel on a parsed payload; NULL with *error. */
+static json_t *map_events(struct hub_instance *i, const char *kind, json_t *payload, char **error)
 {
-    *error = NULL;
     if (!i->tch->mapping) {
         *error = xasprintf("channel '%s' has no loaded mapping", i->cfg->name);
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *payload = json_loads(payload_json, JSON_DECODE_ANY, &jerr);
-    if (!payload) {
-        *error = xasprintf("payload is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
         return NULL;
     }
     json_t *ctx = json_deep_copy(i->rt->t->ctx_base);
     json_object_set_new(ctx, "channel", json_string(i->cfg->name));
     json_t *events = mapping_from_channel(i->tch->mapping, kind, payload, ctx, error);
     json_decref(ctx);
+    return events;
+}
+
+static int h_emit_mapped(struct hub_instance *i, const char *kind, const char *payload_json, size_t len,
+                         const char *idem_key, hub_emit_done_fn done, void *arg, char **error)
+{
+    *error = NULL;
+    json_error_t jerr;
+    json_t *payload = json_loadb(payload_json, len, JSON_DECODE_ANY, &jerr);
+    if (!payload) {
+        *error = xasprintf("payload is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+        return -1;
+    }
+    json_t *events = map_events(i, kind, payload, error);
+    json_decref(payload);
+    if (!events) return -1;
+    if (!json_is_array(events)) {
+        json_decref(events);
+        *error = xasprintf("from_channel did not return an array of events");
+        return -1;
+    }
+    if (emit_value(i, idem_key, events, done, arg) != 0) {
+        *error = xasprintf("tenant '%s' is not accepting events", i->rt->cfg->name);
+        return -1;
+    }
+    return 0;
+}
+
+static char *h_map_from_channel(struct hub_instance *i, const char *kind, const char *payload_json,
+                                char **error)
+{
+    *error = NULL;
+    json_error_t jerr;
+    json_t *payload = json_loads(payload_json, JSON_DECODE_ANY, &jerr);
+    if (!payload) {
+        *error = xasprintf("payload is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+        return NULL;
+    }
+    json_t *events = map_events(i, kind, payload, error);
     json_decref(payload);
     if (!events) return NULL;
     char *out = json_dumps(events, JSON_COMPACT);
@@ -398,6 +435,7 @@ const struct hub_host hub_host_table = {
     .respond = h_respond,
     .emit = h_emit,
     .map_from_channel = h_map_from_channel,
+    .emit_mapped = h_emit_mapped,
     .push_done = h_push_done,
     .rate_hint = h_rate_hint,
     .reconcile_seen = h_reconcile_seen,

@@ -133,6 +133,15 @@ struct hub_host {
     char *(*map_from_channel)(struct hub_instance *inst, const char *kind, const char *payload_json,
                               char **error);
 
+    /* --- map and emit in one step: from_channel(kind, payload) and every event
+     * it returns go to the inbox under the idempotency key (as emit does with
+     * an array), without a JSON text round trip.  0, or -1 with *error
+     * (caller frees) when the payload is not JSON or the mapping failed:
+     * nothing was emitted and done is not called. --- */
+    int (*emit_mapped)(struct hub_instance *inst, const char *kind, const char *payload_json,
+                       size_t payload_len, const char *idempotency_key, hub_emit_done_fn done,
+                       void *arg, char **error);
+
     /* --- pushing and tasks --- */
     void (*push_done)(struct hub_batch *batch, const struct hub_push_result *results);
     /* The channel said how much budget is left; the core's bucket follows it.
