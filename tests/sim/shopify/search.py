@@ -13,7 +13,7 @@ answer's `extensions.search` warnings (*public docs*: search syntax page).
 import re
 from datetime import datetime, timezone
 
-_TOK = re.compile(r'\s*(\(|\)|"(?:\\.|[^"])*"|[^\s()]+)')
+_TOK = re.compile(r'\s*(\(|\)|[^\s()"]*"(?:\\.|[^"])*"|[^\s()]+)')  # field:"quoted value" stays one token
 
 
 def _tokens(q):

@@ -155,7 +155,10 @@ class Handler(BaseHTTPRequestHandler):
             h = dict(hdrs, **({"Retry-After": "1"} if status5 == 503 else {}))
             return self.answer(entry, status5, FIVE_XX.get(status5, {"errors": "Internal Server Error"}), h)
         try:
-            body = json.loads(raw.decode("utf-8")) if raw else None
+            if (self.headers.get("Content-Type") or "").startswith("application/graphql"):
+                body = {"query": raw.decode("utf-8")}  # the raw-query form the Admin API also accepts
+            else:
+                body = json.loads(raw.decode("utf-8")) if raw else None
         except (ValueError, UnicodeDecodeError):
             body = None
         if not isinstance(body, dict):

@@ -267,6 +267,9 @@ class Store:
         order["fo_ids"].append(fo["id"])
         self.events.append(("orders/create", oid))
         self.events.append(("orders/paid", oid))
+        for li in items:  # products/update "occurs whenever a product is updated, ordered, ..." (topic text)
+            if li["product_id"]:
+                self.events.append(("products/update", li["product_id"]))
         return order
 
     def cancel_order(self, oid, restock=True, reason="customer"):
