@@ -189,7 +189,7 @@ def test_duplicate_and_drop_knobs(sim, sink):
     time.sleep(0.3)
     assert len(sink.got) == 3  # nothing more arrived
     counters = sim.state()["counters"]
-    assert counters["webhook_dropped"] == 3  # level of W-1, level of W-2, orders/create
+    assert counters["webhook_dropped"] == 4  # level of W-1, level of W-2, orders/create, products/update
     sim.control(drop_webhooks=0.0, webhook_delay_ms=300)
     t0 = time.monotonic()
     sim.set_inventory("W-1", 6, wait=True)
