@@ -180,7 +180,13 @@ json_t *tools_list(struct chatgpt *g)
                                  "readOnlyHint", t->read_only, "destructiveHint", t->destructive, "idempotentHint",
                                  t->idempotent, "openWorldHint", t->open_world);
         json_t *meta = widgets_tool_meta(t->name);
-        if (meta) json_object_set_new(tool, "_meta", meta);
+        if (!meta) { /* no widget: status texts only */
+            char busy[80];
+            snprintf(busy, sizeof busy, "%s\u2026", t->title);
+            meta = json_pack("{s:b, s:s, s:s}", "openai/widgetAccessible", 0, "openai/toolInvocation/invoking",
+                             busy, "openai/toolInvocation/invoked", t->title);
+        }
+        json_object_set_new(tool, "_meta", meta);
         json_array_append_new(arr, tool);
     }
     return arr;

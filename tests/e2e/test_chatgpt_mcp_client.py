@@ -32,8 +32,12 @@ def test_purchase_with_the_official_client(hub):
     r = ok_results(out)
     tools = {t["name"]: t for t in r[0]["result"]["tools"]}
     assert len(tools) == 11
+    resources = {x["uri"] for x in r[1]["result"]["resources"]}
     for t in tools.values():
         assert "_meta" in t and t["annotations"]["title"]
+        template = t["_meta"].get("openai/outputTemplate")
+        assert template is None or template in resources, (t["name"], template)
+    assert tools["view_cart"]["_meta"]["openai/outputTemplate"]
     search = r[2]["result"]["structuredContent"]
     assert [p["product_id"] for p in search["products"]] == ["tee-basic"]
     assert [v["sku"] for v in search["products"][0]["variants"]] == ["TEE-M-RED"]
