@@ -247,6 +247,8 @@ class Request:
     @staticmethod
     def type_matches(cond, type_name):
         base = type_name.strip("[]!")
+        if base == "Media" and cond == "MediaImage":
+            return True
         return cond in (base, "Node", "HasMetafields", "Media", "Publishable", "Navigable", "File",
                         "LegacyInteroperability", "DisplayableError")
 

@@ -116,6 +116,7 @@ PAYLOADS = {
     "WebhookSubscriptionDeletePayload": {"deletedWebhookSubscriptionId": "ID", "userErrors": "[UserError]"},
 }
 OBJECTS.update(PAYLOADS)
+OBJECTS["Media"] = OBJECTS["MediaImage"]  # the Media interface: every media here is a MediaImage
 
 CONNECTION_ARGS = {"first", "last", "after", "before", "reverse", "query", "sortKey"}
 
