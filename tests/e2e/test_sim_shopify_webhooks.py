@@ -186,10 +186,11 @@ def test_duplicate_and_drop_knobs(sim, sink):
     sim.control(duplicate_webhooks=0, drop_webhooks=1.0)
     sim.set_inventory("W-1", 5)
     sim.order([{"sku": "W-2", "quantity": 1}])
+    # level of W-1, level of W-2, orders/create, products/update: all dropped
+    wait_for(lambda: sim.state()["counters"]["webhook_dropped"] >= 4, what="four dropped deliveries")
     time.sleep(0.3)
+    assert sim.state()["counters"]["webhook_dropped"] == 4
     assert len(sink.got) == 3  # nothing more arrived
-    counters = sim.state()["counters"]
-    assert counters["webhook_dropped"] == 4  # level of W-1, level of W-2, orders/create, products/update
     sim.control(drop_webhooks=0.0, webhook_delay_ms=300)
     t0 = time.monotonic()
     sim.set_inventory("W-1", 6, wait=True)
