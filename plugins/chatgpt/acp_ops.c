@@ -128,7 +128,11 @@ static void finish(struct apply *a)
         json_t *cart = NULL;
         enum cart_status st = cart_apply_coupon(g, cart_id, &ACP_WHO, first ? first : "", &cart, err, sizeof err);
         json_decref(cart);
-        if (st != CART_OK && first) {
+        if (st != CART_OK && first) { /* the codes replace the previous ones: none applies now */
+            json_t *cleared = NULL;
+            char e2[64];
+            cart_apply_coupon(g, cart_id, &ACP_WHO, "", &cleared, e2, sizeof e2);
+            json_decref(cleared);
             const char *reason = strcasestr(err, "expired")   ? "discount_code_expired"
                                  : strcasestr(err, "minimum") ? "discount_code_minimum_not_met"
                                                               : "discount_code_invalid";
@@ -348,9 +352,9 @@ void acp_op_update(struct acp_req *r)
     if (!s) return;
     const char *status = jstr(s, "status");
     if (strcmp(status, "open") != 0) {
-        json_decref(s);
         acp_reply_error(r, 405, "invalid_request", "session_not_modifiable", NULL,
                         "checkout session '%s' is %s and can no longer be updated", r->session_id, status);
+        json_decref(s);
         return;
     }
     json_t *items = json_object_get(r->body, "line_items");
