@@ -15,6 +15,10 @@
 --                      by the order's cancellation)
 --   "orders"           GraphQL orders page {data:{orders:{nodes}}} (poll)
 --                      -> order.created per order (+ order.cancelled when cancelledAt)
+--   "inventory_levels/update"  webhook body {inventory_item_id, location_id, available,
+--                      updated_at} plus "sku" (and "hub_expected") added by the plugin,
+--                      which calls this only when Shopify's number is a channel-side
+--                      edit -> stock.drift {sku, quantity = available} (drift, not truth)
 --   anything else (incl. "smoke")                       -> {} (no events)
 -- GraphQL enum spellings (ORDERS_CREATE) are accepted too.  order_id is the
 -- numeric tail of the order's global id, so webhooks and polls agree.
@@ -318,6 +322,19 @@ function from_channel(kind, payload, ctx)
         return {}
     elseif kind == "refunds/create" then
         return refund_events(payload, ctx)
+    elseif kind == "inventory_levels/update" then
+        if type(payload.sku) ~= "string" or math.type(payload.available) ~= "integer" then
+            return {}
+        end
+        return { {
+            type = "stock.drift",
+            channel = ctx.channel,
+            sku = payload.sku,
+            quantity = payload.available,
+            reason = ("changed in Shopify: available %d at location %s%s"):format(payload.available,
+                tostring(payload.location_id), math.type(payload.hub_expected) == "integer"
+                    and (", hub last pushed %d"):format(payload.hub_expected) or ""),
+        } }
     elseif kind == "orders" then
         local page = payload.data and payload.data.orders or payload.orders or payload
         local nodes = page.nodes or page

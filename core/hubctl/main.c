@@ -9,11 +9,12 @@
 extern const struct hubctl_cmd cmd_status, cmd_product, cmd_stock, cmd_ledger, cmd_map,
     cmd_reload, cmd_import, cmd_exceptions, cmd_dlq, cmd_reconcile, cmd_dryrun, cmd_token, cmd_plugins;
 extern const struct hubctl_cmd cmd_funnel;
+extern const struct hubctl_cmd cmd_ship;
 
 static const struct hubctl_cmd *const commands[] = {
     &cmd_status, &cmd_import, &cmd_product, &cmd_stock, &cmd_ledger,
     &cmd_map,    &cmd_reload, &cmd_exceptions, &cmd_dlq, &cmd_reconcile, &cmd_dryrun, &cmd_token, &cmd_plugins,
-    &cmd_funnel,
+    &cmd_funnel, &cmd_ship,
 };
 
 static void usage(FILE *f)
