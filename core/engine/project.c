@@ -270,10 +270,12 @@ static int project_rows(struct tenant *t, struct txn *txn, struct sku_row *rows,
     rep->skus_projected += n;
     for (size_t c = 0; c < t->n_channels; c++) {
         struct tenant_channel *ch = &t->channels[c];
-        if (ch->stock_push && project_stock(t, txn, ch, rows, n, rep) != 0) return -1;
+        /* Listings first: a new SKU's listing op gets the lower id, so a channel
+         * that creates the SKU with its listing sees it before the SKU's stock. */
         if (ch->catalog_push && ch->mapping && mapping_has(ch->mapping, "to_channel") &&
             project_listings(t, txn, ch, rows, n, rep) != 0)
             return -1;
+        if (ch->stock_push && project_stock(t, txn, ch, rows, n, rep) != 0) return -1;
     }
     return 0;
 }
