@@ -6,7 +6,7 @@
 #include "funnel.h"
 #include "handoff.h"
 
-int chatgpt_ext_init(struct chatgpt *g)
+static int ext_init(struct chatgpt *g)
 {
     const struct hub_host *host = g->host;
     if (funnel_init(g) != 0 || handoff_init(g) != 0) {
@@ -30,6 +30,13 @@ int chatgpt_ext_init(struct chatgpt *g)
         }
     }
     return 0;
+}
+
+int chatgpt_ext_init(struct chatgpt *g)
+{
+    if (ext_init(g) == 0) return 0;
+    chatgpt_ext_destroy(g); /* chatgpt_init fails: nothing of this half stays behind */
+    return -1;
 }
 
 void chatgpt_ext_stop(struct chatgpt *g)
