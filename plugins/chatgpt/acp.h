@@ -4,10 +4,12 @@
  *
  *   acp_http.c      route: methods, Authorization, API-Version, Idempotency-Key,
  *                   Request-Id, body parsing, the reply (headers + idempotency record)
+ *   acp_sign.c      optional request signatures (Signature + Timestamp)
  *   acp_idem.c      idempotency records in host->state (kept 24 h+), in-flight keys
  *   acp_validate.c  request bodies checked against the schema, errors with a JSONPath
  *   acp_session.c   the session record in host->state and its CheckoutSession view
  *   acp_ops.c       create / update / get / complete / cancel over the cart service
+ *   acp_webhook.c   order events merchant -> agent (Merchant-Signature)
  *   acp_ext.c       chatgpt_ext_init/stop/destroy for the whole ACP/feed/handoff half
  *
  * A checkout session is backed by one cart (cart.h) with owner NULL (the
@@ -48,6 +50,7 @@ struct acp_req {
 struct acp_state {
     json_t *in_flight;      /* idempotency record names being processed */
     json_t *locks;          /* session ids with an operation running */
+    struct delivery *deliveries; /* order events not yet accepted (acp_webhook.c) */
 };
 
 /* --- acp_http.c --- */
@@ -57,6 +60,15 @@ void acp_reply(struct acp_req *r, int status, json_t *body);
 /* An Error object {type, code, message, param?}: status 4xx/5xx. */
 void acp_reply_error(struct acp_req *r, int status, const char *type, const char *code,
                      const char *param, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* --- acp_sign.c: 1 when the request's Signature/Timestamp verify (or signing is
+ * not configured), else 0 with why --- */
+int acp_signature_ok(struct chatgpt *g, struct hub_http_req *req, char *why, size_t why_len);
+
+/* --- acp_webhook.c: order events to the agent (acp_webhook_url) --- */
+void acp_webhook_order(struct chatgpt *g, const json_t *s, const char *type);
+void acp_webhook_stop(struct chatgpt *g);
+void acp_webhook_destroy(struct chatgpt *g);
 
 /* --- acp_idem.c --- */
 struct acp_idem_hit {
@@ -93,6 +105,9 @@ int acp_session_save(struct chatgpt *g, json_t *s);              /* sets updated
 int acp_session_new_id(char out[40]);                            /* "cs_" + 32 hex */
 /* The CheckoutSession (or CheckoutSessionWithOrder) view, a NEW object. */
 json_t *acp_session_view(struct chatgpt *g, const json_t *s);
+/* The session's Order object (ACP Order: id, checkout_session_id, permalink_url,
+ * status, line_items, totals), a NEW object, or NULL before completion. */
+json_t *acp_order_view(struct chatgpt *g, const json_t *s);
 /* Is the session ready for payment (every line held, address given)? */
 int acp_session_ready(struct chatgpt *g, const json_t *s);
 /* Session lock: one operation at a time per session.  1 = taken. */

@@ -73,6 +73,7 @@ static void on_placed(void *arg, enum cart_status status, const json_t *order, c
         json_object_set(c->s, "order_id", json_object_get(order, "id"));
         json_object_del(c->s, "payment_error");
         funnel_count(g, "order_placed");
+        acp_webhook_order(g, c->s, "order_create");
         done_with(c, 200);
         return;
     case CART_EPAYMENT:

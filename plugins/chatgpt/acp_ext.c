@@ -42,6 +42,7 @@ int chatgpt_ext_init(struct chatgpt *g)
 void chatgpt_ext_stop(struct chatgpt *g)
 {
     funnel_stop(g);
+    acp_webhook_stop(g);
 }
 
 void chatgpt_ext_destroy(struct chatgpt *g)
@@ -49,6 +50,7 @@ void chatgpt_ext_destroy(struct chatgpt *g)
     funnel_destroy(g);
     handoff_destroy(g);
     if (g->acp) {
+        acp_webhook_destroy(g);
         acp_idem_destroy(g);
         acp_session_destroy(g);
         free(g->acp);

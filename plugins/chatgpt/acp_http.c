@@ -195,6 +195,11 @@ void chatgpt_acp_route(void *ctx, struct hub_http_req *req)
         refuse(r, 401, "unauthorized", NULL, "a valid 'Authorization: Bearer <api key>' header is required");
         return;
     }
+    char why[200];
+    if (!acp_signature_ok(g, req, why, sizeof why)) {
+        refuse(r, 401, "invalid_signature", NULL, "%s", why);
+        return;
+    }
     const char *ver = host->req_header(req, "API-Version");
     if (!ver || !*ver) {
         refuse(r, 400, "missing_api_version", NULL, "the API-Version header is required (supported: %s)",

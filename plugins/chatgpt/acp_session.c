@@ -333,16 +333,46 @@ static json_t *discounts_view(const json_t *s, const json_t *totals)
     return d;
 }
 
-static json_t *order_view(struct chatgpt *g, const json_t *s)
+json_t *acp_order_view(struct chatgpt *g, const json_t *s)
 {
     const char *oid = json_string_value(json_object_get(s, "order_id"));
     if (!oid) return NULL;
     char url[600];
     if (g->store_url) snprintf(url, sizeof url, "%s/orders/%s", g->store_url, oid);
     else snprintf(url, sizeof url, "urn:hub:%s:order:%s", g->tenant, oid);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "type", "order", "id", oid, "checkout_session_id",
-                     json_string_value(json_object_get(s, "id")), "order_number", oid, "permalink_url", url, "status",
-                     "confirmed", "confirmation", "confirmation_number", oid);
+    json_t *rec = order_get(g, oid, NULL);
+    int shipped = rec && strcmp(json_string_value(json_object_get(rec, "status")) ?: "", "shipped") == 0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "type", "order", "id", oid, "checkout_session_id",
+                          json_string_value(json_object_get(s, "id")), "order_number", oid, "permalink_url", url,
+                          "status", shipped ? "shipped" : "confirmed", "confirmation", "confirmation_number", oid);
+    if (rec) {
+        json_t *lines = json_array();
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(rec, "lines"), i, l) {
+            const char *sku = json_string_value(json_object_get(l, "sku")) ?: "";
+            json_int_t q = jint(l, "quantity"), unit = jint(l, "unit_amount");
+            char id[240];
+            snprintf(id, sizeof id, "li_%s", sku);
+            json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:{s:I, s:I, s:I}, s:I, s:I, s:s}", "id", id,
+                                                   "title", json_string_value(json_object_get(l, "title")) ?: sku,
+                                                   "product_id", json_string_value(json_object_get(l, "product_id")) ?: sku,
+                                                   "quantity", "ordered", q, "current", q, "fulfilled", shipped ? q : 0,
+                                                   "unit_price", unit, "subtotal", unit * q, "status",
+                                                   shipped ? "fulfilled" : "processing"));
+        }
+        json_object_set_new(o, "line_items", lines);
+        const json_t *t = json_object_get(rec, "totals");
+        json_t *tt = json_array();
+        json_array_append_new(tt, total("subtotal", "Subtotal", jint(t, "subtotal") - jint(t, "discount")));
+        if (jint(t, "discount") > 0) json_array_append_new(tt, total("discount", "Discount", jint(t, "discount")));
+        json_array_append_new(tt, total("fulfillment", "Shipping", jint(t, "shipping")));
+        json_array_append_new(tt, total("tax", g->pricing.tax_inclusive ? "Tax (included)" : "Tax", jint(t, "tax")));
+        json_array_append_new(tt, total("total", "Total", jint(t, "total")));
+        json_object_set_new(o, "totals", tt);
+    }
+    json_decref(rec);
+    return o;
 }
 
 json_t *acp_session_view(struct chatgpt *g, const json_t *s)
@@ -411,7 +441,7 @@ json_t *acp_session_view(struct chatgpt *g, const json_t *s)
         if (json_object_get(s, copy[k])) json_object_set(v, copy[k], json_object_get(s, copy[k]));
     json_t *disc = discounts_view(s, totals);
     if (disc) json_object_set_new(v, "discounts", disc);
-    json_t *order = order_view(g, s);
+    json_t *order = acp_order_view(g, s);
     if (order) json_object_set_new(v, "order", order);
     json_decref(totals);
     json_decref(vc);
