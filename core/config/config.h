@@ -52,6 +52,8 @@ struct channel_config {
     int64_t buffer; /* units kept back from this channel (allocation), default tenant's */
     int64_t poll_interval_ms;      /* 0 = plugin default / none */
     int64_t reconcile_interval_ms; /* 0 = never on schedule */
+    char *push_rate;               /* NULL: the plugin's; "unlimited" or requests/s */
+    int64_t push_burst;            /* 0: the plugin's */
     struct config_kv *settings;    /* plugin's own keys, in file order */
     size_t n_settings;
     const char *file; /* for errors */

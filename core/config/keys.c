@@ -25,6 +25,7 @@ _Static_assert(HUB_MODE_LIVE == 0 && HUB_MODE_DRY_RUN == 1 && HUB_MODE_PAUSED ==
 #define DAY_MS INT64_C(86400000)
 
 static int check_lua_memory(const char *value, char *why, size_t why_len);
+static int check_push_rate(const char *value, char *why, size_t why_len);
 
 #define KEY(k_, type_, def_, desc_) .e = {.key = k_, .type = type_, .default_value = def_, .description = desc_}
 
@@ -129,6 +130,14 @@ const struct config_key config_channel_keys[] = {
     {KEY("reconcile_interval", HUB_CFG_DURATION, "0",
          "How often the channel is read back and compared; 0: only on demand."),
      .e.min = 0, .e.max = 7 * DAY_MS, .field = CF_I64, CHAN(reconcile_interval_ms)},
+    {KEY("push_rate", HUB_CFG_STRING, NULL,
+         "Push requests per second (a decimal like 0.5 or 40), replacing the plugin's "
+         "declared rate: for a bigger plan, or to be gentler; \"unlimited\" lifts it."),
+     .field = CF_STR, CHAN(push_rate), .check = check_push_rate,
+     .doc_default = "the plugin's"},
+    {KEY("push_burst", HUB_CFG_INT, "0",
+         "Push requests allowed back to back before push_rate applies; 0: the plugin's."),
+     .e.min = 0, .e.max = 100000, .field = CF_I64, CHAN(push_burst)},
     {.e = {.key = NULL}},
 };
 
@@ -245,6 +254,19 @@ static int check_lua_memory(const char *value, char *why, size_t why_len)
     }
     if (kib < 1024 || kib > INT64_C(4) * 1024 * 1024) {
         snprintf(why, why_len, "must be between 1MiB and 4GiB, not '%.60s'", value);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_push_rate(const char *value, char *why, size_t why_len)
+{
+    if (strcmp(value, "unlimited") == 0) return 0;
+    char *end = NULL;
+    double r = strtod(value, &end);
+    if (end == value || *end || !(r > 0) || r > 1e6) {
+        snprintf(why, why_len, "'push_rate' must be requests per second (0.01 to 1000000) or \"unlimited\", not '%s'",
+                 value);
         return -1;
     }
     return 0;

@@ -202,6 +202,7 @@ static void free_channel(struct channel_config *ch)
     free(ch->name);
     free(ch->plugin);
     free(ch->mapping);
+    free(ch->push_rate);
     for (size_t i = 0; i < ch->n_settings; i++) {
         free(ch->settings[i].key);
         free(ch->settings[i].value);

@@ -82,7 +82,7 @@ static int config_key_ok(const char *k)
 /* Keys every [channel] section already has (core/config/keys.c): a plugin key
  * of the same name could never be set. */
 static const char *const core_channel_keys[] = {
-    "plugin", "mode", "mapping", "buffer", "poll_interval", "reconcile_interval",
+    "plugin", "mode", "mapping", "buffer", "poll_interval", "reconcile_interval", "push_rate", "push_burst",
 };
 
 static const char *config_type_name(enum hub_config_type t)
@@ -202,7 +202,7 @@ int plugin_check_config_map(const struct hub_config_entry *map, const char *name
             if (strcmp(core_channel_keys[j], e->key) == 0)
                 return plugin_error(err, err_len, name,
                                     "config key '%s' is a core channel setting (plugin, mode, "
-                                    "mapping, buffer, poll_interval, reconcile_interval); "
+                                    "mapping, buffer, poll_interval, reconcile_interval, push_rate, push_burst); "
                                     "choose another name",
                                     e->key);
         for (size_t j = 0; j < n; j++)

@@ -55,7 +55,12 @@ static void instance_start(struct rt_tenant *rt, struct hub_instance *inst)
     inst->tch->stock_push = (caps & HUB_CAP_STOCK_PUSH) != 0;
     inst->tch->catalog_push = (caps & HUB_CAP_CATALOG_PUSH) != 0;
     const struct hub_limits *lim = &inst->desc->limits;
-    bucket_init(&inst->bucket, lim->rate_per_sec, lim->burst, mono_ms());
+    /* The operator may replace the plugin's declared rate (push_rate, push_burst). */
+    double rate = lim->rate_per_sec, burst = lim->burst;
+    if (inst->cfg->push_rate) rate = strcmp(inst->cfg->push_rate, "unlimited") == 0 ? 0 : strtod(inst->cfg->push_rate, NULL);
+    if (inst->cfg->push_burst > 0) burst = (double)inst->cfg->push_burst;
+    else if (inst->cfg->push_rate && rate > burst) burst = rate < 1 ? 1 : rate;
+    bucket_init(&inst->bucket, rate, burst, mono_ms());
     breaker_init(&inst->breaker, 5, 5000, 300000);
     if (inst->desc->init(&hub_host_table, inst, &inst->ctx) != 0) {
         inst_fail(inst, "plugin '%s' init failed%s%s", inst->desc->name, *inst->last_error ? ": " : "",

@@ -55,6 +55,7 @@ def resolve_version(st, asked):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
     server_version = "shopify-sim/1.0"
 
     def log_message(self, fmt, *args):
