@@ -320,11 +320,11 @@ def bench_calls():
         root = Path(tempfile.mkdtemp(prefix="hub-bench-calls-"))
         recv = Receiver()
         threading.Thread(target=recv.serve_forever, daemon=True).start()
-        hub = Hub(root, skus, http_channel(root, recv))
+        hub = Hub(root, skus, http_channel(root, recv, rate="2"))  # configured like the channel's plan
         try:
-            settle(hub)
+            settle(hub, timeout=300)
             time.sleep(0.5)
-            recv.rate = 2.0  # the channel now allows 2 calls per second
+            recv.rate = 2.0  # the channel allows 2 calls per second
             with recv.lock:
                 recv.calls = {"inventory": 0, "listings": 0}
             reqs = [webhook(hub.port, f"burst{run}-{i}", skus[i % len(skus)]) for i in range(5000)]

@@ -44,3 +44,11 @@ void bucket_hint(struct bucket *b, double remaining, double capacity, double ref
         b->tokens = 0;
     }
 }
+
+double bucket_peek(struct bucket *b, uint64_t now)
+{
+    if (b->closed_until_ms > now) return 0;
+    if (b->rate <= 0) return b->capacity;
+    refill(b, now);
+    return b->tokens;
+}

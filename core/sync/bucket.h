@@ -19,6 +19,8 @@ struct bucket {
 void bucket_init(struct bucket *b, double rate, double capacity, uint64_t now_ms);
 /* Take one token if there is one: 0, else the ms to wait (> 0). */
 uint64_t bucket_take(struct bucket *b, uint64_t now_ms);
+/* Tokens available now (after refill), without taking one. */
+double bucket_peek(struct bucket *b, uint64_t now_ms);
 /* The channel's own numbers (negative = unknown) and its Retry-After (0 = none). */
 void bucket_hint(struct bucket *b, double remaining, double capacity, double refill_per_sec,
                  uint32_t retry_after_ms, uint64_t now_ms);

@@ -83,7 +83,11 @@ static void commit_tenant(struct rt_tenant *rt)
             p = next;
         }
         free(evs);
-        if (rc == 0 && rep.outbox_ops) push_kick_tenant(rt);
+        if (rc == 0 && rep.outbox_ops) {
+            uint64_t mono = mono_ms();
+            for (size_t k = 0; k < rt->n_inst; k++) rt->inst[k].last_change_ms = mono;
+            push_kick_tenant(rt);
+        }
     }
 }
 

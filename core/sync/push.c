@@ -18,6 +18,12 @@
 #include "sync/runtime.h"
 
 #define BACKOFF_BASE_MS 500u
+/* Token-aware batching: with the budget down to its last token, a partial
+ * batch waits while changes keep arriving (at most LINGER_MAX_MS for its
+ * oldest op), so a burst costs about ceil(changes / batch_max) calls. */
+#define LINGER_MIN_MS 20u
+#define LINGER_CAP_MS 250u
+#define LINGER_MAX_MS 1000u
 #define BACKOFF_CAP_MS (5u * 60u * 1000u)
 
 static uint64_t backoff_ms(uint32_t attempts)
@@ -173,6 +179,21 @@ void push_kick(struct hub_instance *inst)
                           collect_op, &c);
         json_decref(c.in_batch);
         uint64_t mono = mono_ms();
+        if (c.n && c.n < max && inst->bucket.rate > 0 && bucket_peek(&inst->bucket, mono) < 2.0) {
+            uint64_t linger = (uint64_t)(1000.0 / inst->bucket.rate);
+            if (linger < LINGER_MIN_MS) linger = LINGER_MIN_MS;
+            if (linger > LINGER_CAP_MS) linger = LINGER_CAP_MS;
+            uint64_t quiet = mono - inst->last_change_ms, oldest = now_ms();
+            for (size_t i = 0; i < c.n; i++)
+                if (c.ops[i].enqueued_ms < oldest) oldest = c.ops[i].enqueued_ms;
+            if (quiet < linger && now_ms() - oldest < LINGER_MAX_MS) {
+                for (size_t i = 0; i < c.n; i++) outbox_op_free(&c.ops[i]);
+                txn_abort(txn);
+                free(c.ops);
+                schedule_drain(inst, linger - quiet);
+                return;
+            }
+        }
         uint64_t wait = c.n ? breaker_allow(&inst->breaker, mono) : 0;
         int limited = 0;
         if (c.n && !wait) {

@@ -88,6 +88,7 @@ struct hub_instance {
     struct breaker breaker;
     struct chmetrics m;
     uint64_t waiting_since_ms; /* monotonic; a rate-limit wait in progress, 0 if none */
+    uint64_t last_change_ms;   /* monotonic; last commit that queued ops for this tenant */
     uint64_t drift_found;
     uv_timer_t drain_timer;   /* next drain: now (kick) or when the bucket/backoff allows */
     int drain_timer_open;
