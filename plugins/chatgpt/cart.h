@@ -8,18 +8,25 @@
  *
  * Stored cart (what cart_get returns; never edit it in place, use the calls):
  *   {"id", "owner"?, "client", "status": "open"|"ordered"|"released",
- *    "currency", "created_ms", "updated_ms",
+ *    "currency", "created_ms", "updated_ms", "hold_seq",
  *    "lines": [{"sku","product_id","title","options":{..},"unit_amount",
- *               "quantity","hold_id","held": true|false}],
- *    "coupon"?: "CODE", "order_id"?: "...", "requests": [recent request ids]}
- * "held": the line's stock hold was confirmed by the store at the last cart
- * activity; false after the core's expiry sweep released it (the cart then
- * re-reserves on checkout, or reports the store's refusal).
+ *               "quantity","holds":[{"id","qty"}],"held": true|false}],
+ *    "coupon": "CODE"|null, "order_id"?, "pending_order_id"?, "checkout_ms"?,
+ *    "requests": [recent add_to_cart request ids]}
+ * "held": the line's holds cover its quantity as the store confirmed at the
+ * last cart activity; false after the core's expiry sweep released (part of)
+ * them: the cart then re-reserves on checkout, or reports the store's refusal.
+ * A result handed to a callback may carry "_messages": [notes for the shopper]
+ * (an expired reservation, a price change); it is never stored.
  *
- * Holds: one hold per line, id "<cart id>:<sku>:<generation>", TTL = the
- * tenant's hold_ttl, refreshed by every cart activity (hold.extend).  Adding
- * units creates the new hold before releasing the old one in the same group
- * commit, so a refusal leaves the line as it was.
+ * Holds: each add creates one hold of the added units, id
+ * "<cart id>:<sku>:<n>" (n = ++hold_seq), TTL = the tenant's hold_ttl.  A
+ * refusal therefore never touches what the line already holds.  Every cart
+ * operation starts by extending all the cart's holds (hold.extend = "cart
+ * activity"); a hold the sweep already released is dropped from its line.
+ * Lowering a quantity releases holds newest first and, if needed, creates one
+ * for the remainder in the same group commit.  place_order sends one order
+ * line per hold (lines[].hold_id) so the core commits exactly what was held.
  *
  * Asynchronous calls finish with `done(arg, status, cart_or_order, message)`:
  * exactly once, possibly before the call returns.  `result` is borrowed for
