@@ -65,12 +65,16 @@ int tenant_open(struct tenant **out, const struct hub_config *hub, const struct 
 void tenant_close(struct tenant *t);
 struct tenant_channel *tenant_channel(struct tenant *t, const char *name);
 
+/* engine_event.status of a delivery whose idempotency key was already seen
+ * (distinct from every STORE_E* refusal code). */
+#define ENGINE_DUPLICATE 100
+
 /* One event to submit.  `idem_key` may be NULL (no de-duplication). */
 struct engine_event {
     const char *idem_key;
     json_t *event;  /* borrowed; "source" and "ts_ms" are added when absent */
     /* out: */
-    int status;     /* 0 applied, 1 duplicate, >0 STORE_E* refused (recorded as exception) */
+    int status;     /* 0 applied, ENGINE_DUPLICATE, or a STORE_E* refusal (nothing written) */
     char *message;  /* malloc'd refusal text, or NULL */
 };
 

@@ -16,7 +16,7 @@ static int submit_one(struct tenant *t, struct txn *txn, struct engine_event *e,
         int seen = store_inbox_seen(txn, e->idem_key);
         if (seen < 0) return -1;
         if (seen) {
-            e->status = 1;
+            e->status = ENGINE_DUPLICATE;
             rep->duplicates++;
             return 0;
         }

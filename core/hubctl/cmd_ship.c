@@ -66,11 +66,10 @@ static int run(struct hubctl *ctl, int argc, char **argv)
     char err[1024];
     int rc = 0;
     if (engine_submit(t, &e, 1, "hubctl", &rep, err, sizeof err) != 0) rc = hubctl_fail(ctl, "%s", err);
-    /* status 1 is both "duplicate" and STORE_ENOTFOUND: a refusal has a message. */
-    else if (e.status > 0 && e.message) rc = hubctl_fail(ctl, "refused: %s", e.message);
-    else if (e.status > 1) rc = hubctl_fail(ctl, "refused (status %d)", e.status);
+    else if (e.status > 0 && e.status != ENGINE_DUPLICATE)
+        rc = hubctl_fail(ctl, "refused: %s", e.message ? e.message : "(no reason given)");
     if (rc == 0) {
-        int dup = e.status == 1;
+        int dup = e.status == ENGINE_DUPLICATE;
         if (ctl->json)
             hubctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:b, s:I}", "tenant", tenant, "channel", channel,
                                         "order_id", order_id, "tracking", tracking, "duplicate", dup,

@@ -69,8 +69,7 @@ static void commit_tenant(struct rt_tenant *rt)
         for (size_t i = 0; i < n; i++) {
             struct pending_emit *next = p->next;
             enum hub_emit_status st = rc != 0 ? HUB_EMIT_FAILED
-                                      /* 1 is also STORE_ENOTFOUND: a refusal carries a message */
-                                      : evs[i].status == 1 && !evs[i].message ? HUB_EMIT_DUPLICATE
+                                      : evs[i].status == ENGINE_DUPLICATE ? HUB_EMIT_DUPLICATE
                                       : evs[i].status == 0 ? HUB_EMIT_COMMITTED
                                                            : HUB_EMIT_FAILED;
             const char *msg = rc != 0 ? err : evs[i].message;
