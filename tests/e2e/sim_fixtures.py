@@ -106,7 +106,7 @@ def sim(hub):
 
 # ------------------------------------------------------------------ tenant and catalog
 
-def http_tenant(hub, sim, channel_extra="", tenant_extra="", timeout="2s"):
+def http_tenant(hub, sim, channel_extra="", tenant_extra="", timeout="2s", mode="live"):
     """The tenant's example channel in HTTP mode against `sim`; secrets by file."""
     (hub.root / "token").write_text(sim.token + "\n")
     (hub.root / "webhook_secret").write_text(sim.webhook_secret + "\n")
@@ -116,7 +116,7 @@ buffer = 0
 {tenant_extra}
 [channel example]
 plugin = example
-mode = live
+mode = {mode}
 url = {sim.url}
 token = file:{hub.root / 'token'}
 webhook_secret = file:{hub.root / 'webhook_secret'}
@@ -168,10 +168,18 @@ def stock(hub, sku):
 
 
 def available(hub, skus, channel="example"):
-    """{sku: available for the channel} (one hubctl per SKU, a few at a time)."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        got = list(pool.map(lambda s: stock(hub, s), skus))
-    return {g["sku"]: g["available"][channel] for g in got}
+    """{sku: available for the channel}, read with `hubctl product get`, which
+    shows every variant of the SKU's product (one call per product)."""
+    out, todo = {}, list(skus)
+    while todo:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            got = list(pool.map(lambda s: hub.hubctl("product", "get", hub.tenant, s, json_out=True).json,
+                                todo[:3]))
+        for product in got:
+            for v in product["variants"]:
+                out[v["sku"]] = v["stock"]["available"][channel]
+        todo = [s for s in todo if s not in out]
+    return {s: out[s] for s in skus}
 
 
 def ledger(hub, sku):

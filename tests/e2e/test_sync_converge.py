@@ -1,11 +1,12 @@
 """Sync over HTTP: the example channel in HTTP mode against the channel
 simulator converges to the hub (every SKU's quantity, every listing with the
 channel's id), and reconcile finds drift made in the channel and repairs it."""
+import json
 import random
 
 from conftest import wait_for
 from sim_fixtures import (admin, available, catalog_skus, channel_status, exceptions, http_tenant,
-                          sim, stock, wait_converged)
+                          make_catalog, sim, stock, wait_converged, wait_settled)
 
 __all__ = ["sim"]
 
@@ -72,6 +73,29 @@ def test_import_converges_and_reconcile_repairs_drift(hub, sim, sample_catalog):
     # The hub's own numbers did not change: drift is the channel's, not the stock's.
     assert available(hub, [up, down]) == {up: want[up], down: want[down]}
     assert stock(hub, up)["available"]["example"] == want[up]
+
+
+def test_dry_run_sends_nothing(hub, sim, tmp_path):
+    """mode = dry-run: the whole flow runs (pushes are acknowledged) but the
+    channel sees no call; the recorded requests are what live mode would send."""
+    cat = tmp_path / "catalog.jsonl"
+    skus = make_catalog(cat, products=2, variants=2, stock=7)
+    http_tenant(hub, sim, mode="dry-run")
+    hub.start()
+    hub.hubctl("import", hub.tenant, cat)
+    c = wait_settled(hub)
+    assert c["dead_letters"] == 0 and c["pushed_ok"] == 2 * len(skus)
+    reqs = hub.hubctl("dry-run", hub.tenant, "example", "--all", json_out=True).json["requests"]
+    assert sim.api_log() == [] and sim.inventory() == {}
+    sent = {}
+    for r in reqs:
+        assert r["method"] == "POST" and r["url"] in (sim.url + "/v1/inventory", sim.url + "/v1/listings")
+        assert r["headers"]["Authorization"] == "***"
+        for it in r["body"]["items"]:
+            sent.setdefault(r["url"].rsplit("/", 1)[1], {})[it["sku"]] = it
+    assert {s: i["quantity"] for s, i in sent["inventory"].items()} == {s: 7 for s in skus}
+    assert sorted(sent["listings"]) == sorted(skus)
+    assert sim.token not in json.dumps(reqs)  # the bearer token is masked
 
 
 def test_reconcile_admin_errors(hub, sim):
