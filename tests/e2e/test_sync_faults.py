@@ -43,7 +43,11 @@ def test_faults_then_converge(hub, sim, tmp_path):
         assert faults.get(kind, 0) >= 1, f"fault '{kind}' never injected: {faults}"
     c = channel_status(hub)
     assert c["dead_letters"] == 0, c
-    assert c["pushed_retry"] >= sum(faults.values()) // 2, (c, faults)
+    # Every push answered 5xx, malformed or too late was taken as a retry (a
+    # reset may be retried by libcurl itself on a reused connection, so it is
+    # not counted here).
+    failed_posts = [e for e in st["log"] if e["method"] == "POST" and e["fault"] in ("error", "malformed", "timeout")]
+    assert c["pushed_retry"] >= len(failed_posts) >= 3, (c, faults)
     assert changes >= 20
     # hubd stayed up and consistent.
     assert hub.proc.poll() is None
