@@ -12,63 +12,18 @@
 #include <cmocka.h>
 
 #include "lua/mapping.h"
-#include "lua_fixtures/luatest.h"
+#include "lua_fixtures/luatest_scripts.h"
 
-#define MEM (32u << 20)
-#define BUDGET 10000000u
-
-static const char PRODUCT[] =
-    "{\"id\":\"tee-classic\",\"title\":\"Classic Tee\",\"brand\":\"Acme\","
-    "\"category\":\"Apparel > Tops\",\"description\":\"Soft cotton & a relaxed fit.\\n\\nMachine wash.\","
-    "\"options\":[\"size\",\"colour\"],"
-    "\"images\":[\"https://cdn.example.com/tee-1.jpg\",\"https://cdn.example.com/tee-2.jpg\"],"
-    "\"tags\":[\"summer\",\"cotton\"],\"status\":\"active\"}";
-static const char VARIANT[] =
-    "{\"sku\":\"TEE-M-RED\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"M\",\"colour\":\"Red\"},"
-    "\"price\":{\"amount\":8999,\"currency\":\"EUR\"},\"compare_at\":{\"amount\":9999,\"currency\":\"EUR\"},"
-    "\"barcode\":\"4006381333931\",\"weight_g\":180}";
 static const char VARIANT_JPY[] =
     "{\"sku\":\"TEE-L-BLUE-JP\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"L\",\"colour\":\"Blue\"},"
     "\"price\":{\"amount\":1200,\"currency\":\"JPY\"}}";
 static const char VARIANT_KWD[] =
     "{\"sku\":\"TEE-S-KW\",\"product_id\":\"tee-classic\",\"options\":{\"size\":\"S\"},"
     "\"price\":{\"amount\":12345,\"currency\":\"KWD\"}}";
-static const char STOCK[] = "{\"on_hand\":10,\"reserved\":2,\"available\":8}";
-static const char CTX[] = "{\"tenant\":\"acme\",\"channel\":\"%s\",\"currency\":\"EUR\",\"buffer\":0}";
 
-static struct mapping *open_script(const char *name)
-{
-    return luatest_open(luatest_path("scripts"), luatest_path("scripts/%s", name), MEM, BUDGET);
-}
 
-static json_t *ctx_for(const char *channel)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, CTX, channel);
-    return luatest_json(buf);
-}
 
-static json_t *map_variant(struct mapping *m, const char *variant, const char *stock, json_t *ctx)
-{
-    json_t *p = luatest_json(PRODUCT), *v = luatest_json(variant), *s = luatest_json(stock);
-    struct map_item it = {p, v, s, NULL, NULL};
-    int failed = mapping_to_channel(m, &it, 1, ctx);
-    if (failed) fprintf(stderr, "to_channel: %s\n", it.error);
-    free(it.error);
-    json_decref(p);
-    json_decref(v);
-    json_decref(s);
-    return it.result;
-}
 
-static json_t *events_of(struct mapping *m, const char *kind, json_t *payload, json_t *ctx)
-{
-    char *err = NULL;
-    json_t *ev = mapping_from_channel(m, kind, payload, ctx, &err);
-    if (!ev) fprintf(stderr, "from_channel(%s): %s\n", kind, err);
-    free(err);
-    return ev;
-}
 
 static json_t *payload(const char *name)
 {
@@ -207,6 +162,21 @@ static void test_shopify(void **state)
     json_decref(bad);
     json_t *empty = json_object();
     ev = events_of(m, "products/update", empty, ctx);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    /* inventory_levels/update, with the SKU the plugin resolved: drift, not truth */
+    json_t *lvl = luatest_json("{\"inventory_item_id\":456,\"location_id\":789,\"available\":7,"
+                               "\"updated_at\":\"2026-04-01T10:00:00+00:00\",\"sku\":\"TEE-M-RED\","
+                               "\"hub_expected\":9}");
+    ev = events_of(m, "inventory_levels/update", lvl, ctx);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(js(ev, "0.type"), "stock.drift");
+    assert_string_equal(js(ev, "0.sku"), "TEE-M-RED");
+    assert_int_equal(ji(ev, "0.quantity"), 7);
+    assert_true(luatest_has(js(ev, "0.reason"), "hub last pushed 9"));
+    json_decref(ev);
+    json_decref(lvl);
+    ev = events_of(m, "inventory_levels/update", empty, ctx); /* no SKU: nothing */
     assert_int_equal(json_array_size(ev), 0);
     json_decref(ev);
     json_decref(empty);
