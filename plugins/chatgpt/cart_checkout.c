@@ -154,7 +154,7 @@ static void on_order_emitted(struct cart_op *op, int ok, const char *msg, json_t
         snprintf(op->fail_msg, sizeof op->fail_msg, "the order could not be recorded (%s); nothing was charged, try again", msg);
         return;
     }
-    json_t *order = build_order(op, json_incref(totals));
+    json_t *order = build_order(op, totals);
     if (order_save(g, order) != 0) g->host->log(g->inst, HUB_LOG_ERROR, "chatgpt: cannot store order %s", op->order_id);
     json_decref(order);
     json_object_set_new(op->cart, "status", json_string("ordered"));

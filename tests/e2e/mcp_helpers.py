@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import SRC, wait_for
 
 SPECS = Path(os.environ.get("HUB_SPECS_DIR", SRC.parent / "shared" / "specs"))
@@ -85,6 +87,16 @@ def setup_shop(hub, hold_ttl="15m", tax_mode="inclusive", carts_per_minute=50, e
         hub.start()
         wait_indexed(hub)
     return src
+
+
+@pytest.fixture(autouse=True)
+def clean_exit(hub):
+    """hubd must stop with status 0 after each test: under SAN=1 a leak or a
+    sanitizer report makes it exit non-zero (details in hubd.log)."""
+    yield
+    if hub.proc:
+        rc = hub.stop()
+        assert rc == 0, f"hubd exited {rc}; see {hub.log}"
 
 
 def mcp_path(hub):
@@ -302,6 +314,6 @@ def sleep_until(pred, timeout=30, what="condition"):
     return wait_for(pred, timeout=timeout, interval=0.1, what=what)
 
 
-__all__ = ["CATALOG", "SELLABLE", "ORIGIN", "setup_shop", "Raw", "Legacy", "rpc", "result_of", "sc", "error_text",
+__all__ = ["clean_exit", "CATALOG", "SELLABLE", "ORIGIN", "setup_shop", "Raw", "Legacy", "rpc", "result_of", "sc", "error_text",
            "stock", "wait_indexed", "wait_available", "drive", "ok_results", "totals_consistent", "half_up",
            "sleep_until", "MCP_SCHEMAS", "time", "validate_mcp", "modern", "MODERN"]

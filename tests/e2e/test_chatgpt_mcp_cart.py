@@ -6,7 +6,7 @@ import threading
 import time
 
 from conftest import read_jsonl, wait_for
-from mcp_helpers import (Legacy, Raw, error_text, half_up, rpc, sc, setup_shop, stock, totals_consistent,
+from mcp_helpers import (clean_exit, Legacy, Raw, error_text, half_up, rpc, sc, setup_shop, stock, totals_consistent,
                          wait_available)
 
 

@@ -2,7 +2,7 @@
 (@modelcontextprotocol/sdk, Streamable HTTP), every result validated against
 the MCP schema and each tool's outputSchema; idempotent place_order; a hubd
 restart in the middle of a cart; two shoppers never see each other's cart."""
-from mcp_helpers import drive, half_up, ok_results, setup_shop, stock, totals_consistent, wait_indexed
+from mcp_helpers import clean_exit, drive, half_up, ok_results, setup_shop, stock, totals_consistent, wait_indexed
 
 U1 = {"openai/subject": "user-one", "openai/session": "conv-1"}
 U2 = {"openai/subject": "user-two", "openai/session": "conv-2"}

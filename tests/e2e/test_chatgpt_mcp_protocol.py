@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from mcp_helpers import (MODERN, Legacy, Raw, error_text, modern, result_of, rpc, sc, setup_shop,
+from mcp_helpers import (clean_exit, MODERN, Legacy, Raw, error_text, modern, result_of, rpc, sc, setup_shop,
                          validate_mcp)
 
 LEGACY = ["2025-06-18", "2025-11-25"]
