@@ -86,6 +86,7 @@ struct shopify {
     json_t *observed; /* sku -> quantity Shopify was last seen showing (compare value) */
     json_t *pushing;  /* sku -> quantity of a stock push in flight */
     json_t *refused;  /* sku -> Shopify's message: its listing was refused (dead letter) */
+    json_t *created;  /* sku -> quantity its variant was created with (until its stock push) */
     uint64_t seq;     /* idempotency keys */
     uint64_t drift_grace_ms;      /* inventory_levels/update held this long before judging */
     struct webhook *held;         /* those held now */
@@ -175,6 +176,8 @@ void push_fatal(struct push *p, size_t i, const char *message);
 void push_retry(struct push *p, size_t i, uint32_t retry_after_ms, const char *message);
 /* Apply a failed call's result to item i (throttle/transient/auth -> RETRY, else FATAL). */
 void push_fail(struct push *p, size_t i, const struct gql_result *r);
+/* Add a call's actual cost to the batch's (the unit of the core's tokens). */
+void push_cost(struct push *p, const struct gql_result *r);
 /* One call of a phase finished: when the phase has none left, go on. */
 void push_step(struct push *p);
 

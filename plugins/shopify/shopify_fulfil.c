@@ -49,6 +49,7 @@ static void ship_free(struct ship *sh)
 static void on_created(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct ship *sh = arg;
+    push_cost(sh->p, r);
     json_t *res = r->data ? json_object_get(r->data, "fulfillmentCreate") : NULL;
     json_t *errors = json_object_get(res, "userErrors");
     if (!r->ok) push_fail(sh->p, sh->i, r);
@@ -82,6 +83,7 @@ static json_t *wanted_lines(json_t *shipment)
 static void on_orders(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct ship *sh = arg;
+    push_cost(sh->p, r);
     if (!r->ok) {
         push_fail(sh->p, sh->i, r);
         ship_free(sh);
@@ -142,7 +144,6 @@ static void on_orders(struct shopify *s, void *arg, const struct gql_result *r)
         json_object_set(tracking, "url", json_object_get(sh->shipment, "tracking_url"));
     json_t *f = json_pack("{s:o, s:o, s:b}", "lineItemsByFulfillmentOrder", by_fo, "trackingInfo", tracking,
                           "notifyCustomer", s->notify_customer);
-    sh->p->cost += 10.0;
     gql_call(s, OP_FULFIL, FULFIL, json_pack("{s:o}", "f", f), 10.0, on_created, sh);
 }
 
@@ -164,7 +165,6 @@ static void ship(struct push *p, size_t i)
     gid_of("Order", it->sku, gid, sizeof gid);
     p->pending++;
     double cost = 1 + 2 + 10 * (1 + 2 + 40 * 2);
-    p->cost += cost;
     gql_call(s, OP_FULFIL_READ, FO_QUERY, json_pack("{s:s}", "id", gid), cost, on_orders, sh);
 }
 
@@ -177,6 +177,7 @@ struct withdraw {
 static void on_deleted(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct withdraw *w = arg;
+    push_cost(w->p, r);
     json_t *res = r->data ? json_object_get(r->data, "productVariantsBulkDelete") : NULL;
     json_t *errors = json_object_get(res, "userErrors");
     if (!r->ok) push_fail(w->p, w->i, r);
@@ -208,7 +209,6 @@ static void withdraw(struct push *p, size_t i)
     w->p = p;
     w->i = i;
     p->pending++;
-    p->cost += 10.0;
     gql_call(s, OP_DELETE, DELETE, json_pack("{s:s, s:[s]}", "p", pid, "v", vid), 10.0, on_deleted, w);
 }
 

@@ -65,8 +65,12 @@ void gql_rate_hint(struct shopify *s)
      * core's bucket could never hold a token. */
     double unit = s->batch_cost < 1 ? 1 : s->batch_cost;
     if (unit > s->max) unit = s->max;
+    /* Plus one: the next batch may start before its points are all there.  Its
+     * calls wait in the gate, each just for its own cost, so the bucket is spent
+     * down to zero instead of idling until a whole batch's worth is back. */
     double avail = bucket_now(s, now(s));
-    s->host->rate_hint(s->inst, avail < 0 ? 0 : avail / unit, s->max / unit, s->restore / unit, 0);
+    double cap = s->max / unit + 1;
+    s->host->rate_hint(s->inst, (avail < 0 ? 0 : avail / unit) + 1, cap, s->restore / unit, 0);
 }
 
 void gql_idem_key(struct shopify *s, char out[37])

@@ -26,6 +26,7 @@ void ids_init(struct shopify *s)
     s->observed = json_object();
     s->pushing = json_object();
     s->refused = json_object();
+    s->created = json_object();
 }
 
 void ids_free(struct shopify *s)
@@ -36,7 +37,8 @@ void ids_free(struct shopify *s)
     json_decref(s->observed);
     json_decref(s->pushing);
     json_decref(s->refused);
-    s->ids = s->item_sku = s->handles = s->observed = s->pushing = s->refused = NULL;
+    json_decref(s->created);
+    s->ids = s->item_sku = s->handles = s->observed = s->pushing = s->refused = s->created = NULL;
 }
 
 void gid_of(const char *type, const char *id, char *out, size_t size)

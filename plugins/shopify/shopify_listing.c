@@ -41,7 +41,8 @@ static int product_field(const char *k)
 struct group_call {
     struct push *p;
     char *handle;
-    json_t *idx; /* item indexes */
+    json_t *idx;     /* item indexes */
+    json_t *created; /* sku -> quantity new variants are stocked with */
 };
 
 void listing_adopt(struct push *p, json_t *skus); /* shopify_lookup.c */
@@ -92,18 +93,19 @@ static const char *group_product_id(struct push *p, const char *handle, json_t *
 
 /* Add one variant input (and its option values) to the merged input. */
 static void add_variant(struct shopify *s, json_t *variants, json_t *options, json_t *v, const char *sku,
-                        int is_new_product)
+                        json_t *created)
 {
     json_t *copy = json_deep_copy(v);
     const char *vid = json_string_value(json_object_get(json_object_get(s->ids, sku), "variant_id"));
     if (vid) json_object_set_new(copy, "id", json_string(vid));
     else { /* a new variant: stocked at the tenant's location with the hub's number */
         int64_t q = s->host->available(s->inst, sku);
+        if (q < 0) q = 0;
         json_object_set_new(copy, "inventoryQuantities",
                             json_pack("[{s:s, s:s, s:I}]", "locationId", s->location, "name", "available",
-                                      "quantity", (json_int_t)(q > 0 ? q : 0)));
+                                      "quantity", (json_int_t)q));
+        json_object_set_new(created, sku, json_integer((json_int_t)q));
     }
-    (void)is_new_product;
     json_array_append_new(variants, copy);
     size_t i;
     json_t *ov;
@@ -176,7 +178,7 @@ static json_t *changed_union(struct push *p, json_t *idx)
     return u;
 }
 
-static json_t *build_input(struct push *p, const char *handle, json_t *idx, double *variants_out)
+static json_t *build_input(struct push *p, const char *handle, json_t *idx, json_t *created, double *variants_out)
 {
     struct shopify *s = p->s;
     json_t *latest = payload_of(p->st[json_integer_value(json_array_get(idx, json_array_size(idx) - 1))].it);
@@ -210,7 +212,7 @@ static json_t *build_input(struct push *p, const char *handle, json_t *idx, doub
             const struct hub_push_item *it = p->st[json_integer_value(v)].it;
             json_t *pl = payload_of(it);
             ids_get(s, it->sku, it->external);
-            add_variant(s, variants, options, json_array_get(json_object_get(pl, "variants"), 0), it->sku, !pid);
+            add_variant(s, variants, options, json_array_get(json_object_get(pl, "variants"), 0), it->sku, created);
             json_object_set_new(in_batch, it->sku, json_true());
             json_decref(pl);
         }
@@ -225,7 +227,7 @@ static json_t *build_input(struct push *p, const char *handle, json_t *idx, doub
                     char *ext = json_dumps(json_object_get(j, "external"), JSON_COMPACT);
                     ids_get(s, k, ext);
                     free(ext);
-                    add_variant(s, variants, options, sv, k, 0);
+                    add_variant(s, variants, options, sv, k, created);
                 }
                 json_decref(j);
             }
@@ -245,6 +247,7 @@ static void on_product_set(struct shopify *s, void *arg, const struct gql_result
 {
     struct group_call *g = arg;
     struct push *p = g->p;
+    push_cost(p, r);
     size_t k;
     json_t *v;
     json_t *res = r->data ? json_object_get(r->data, "productSet") : NULL;
@@ -283,8 +286,14 @@ static void on_product_set(struct shopify *s, void *arg, const struct gql_result
             json_object_del(s->refused, p->st[idx].it->sku);
             free(ext);
         }
+        /* What Shopify now shows for the new variants: their stock push is
+         * acknowledged without a call when it carries the same number. */
+        const char *sku;
+        json_t *q;
+        json_object_foreach(g->created, sku, q) json_object_set(s->created, sku, q);
     }
     free(g->handle);
+    json_decref(g->created);
     json_decref(g->idx);
     free(g);
     launch_next(p);
@@ -300,15 +309,37 @@ static void launch_next(struct push *p)
         g->p = p;
         g->handle = strdup(handle);
         g->idx = json_incref(json_object_get(p->groups, handle));
+        g->created = json_object();
         json_array_remove(p->group_queue, 0);
         double nvar = 0;
-        json_t *input = build_input(p, g->handle, g->idx, &nvar);
+        json_t *input = build_input(p, g->handle, g->idx, g->created, &nvar);
         double cost = 10.0 + 0.2 * nvar;
-        p->cost += cost;
         p->pending++;
         gql_call(s, OP_PRODUCT_SET, PRODUCT_SET, json_pack("{s:o}", "input", input), cost, on_product_set, g);
         return; /* one at a time per slot: the next leaves when this one answers */
     }
+}
+
+/* A full batch whose last items are the first variants of a product that
+ * continues in the next batch would cost two productSets for one product: those
+ * items go back to the outbox (a 2 ms Retry-After) and come again, first, with
+ * the rest of their product.  Not when the product fills the batch from its
+ * start (it could never be whole). */
+static void defer_trailing(struct push *p)
+{
+    if (p->n < SHOPIFY_BATCH_MAX || p->st[p->n - 1].it->kind != HUB_OP_LISTING) return;
+    size_t last = json_array_size(p->group_queue);
+    if (last < 2) return;
+    const char *handle = json_string_value(json_array_get(p->group_queue, last - 1));
+    json_t *idx = json_object_get(p->groups, handle);
+    if (json_integer_value(json_array_get(idx, json_array_size(idx) - 1)) != (json_int_t)(p->n - 1)) return;
+    size_t k;
+    json_t *v;
+    json_array_foreach(idx, k, v)
+        push_retry(p, (size_t)json_integer_value(v), 2, "sent with the rest of its product in the next batch");
+    json_object_del(p->groups, handle);
+    json_array_remove(p->group_queue, last - 1);
+    shopify_metric(p->s, "listings_deferred", (double)k);
 }
 
 void listing_phase(struct push *p)
@@ -339,15 +370,17 @@ void listing_phase(struct push *p)
             json_array_append_new(g, json_integer((json_int_t)i));
             json_decref(pl);
         }
+        defer_trailing(p);
         if (s->host->mode(s->inst) != HUB_MODE_DRY_RUN) {
+            /* A product we have no id for may exist in the shop already (created
+             * by hand, or by a push whose answer was lost): one of its SKUs finds
+             * it, and productSet then updates it instead of making a duplicate. */
             size_t k;
             json_t *h;
             json_array_foreach(p->group_queue, k, h) {
                 json_t *idx = json_object_get(p->groups, json_string_value(h));
                 if (group_product_id(p, json_string_value(h), idx)) continue;
-                size_t j;
-                json_t *v;
-                json_array_foreach(idx, j, v) json_array_append_new(unknown, json_string(p->st[json_integer_value(v)].it->sku));
+                json_array_append_new(unknown, json_string(p->st[json_integer_value(json_array_get(idx, 0))].it->sku));
             }
         }
         if (json_array_size(unknown) > 0) {

@@ -103,6 +103,7 @@ static void lookup_skus(struct shopify *s, json_t *skus, gql_done_fn done, void 
 static void on_adopt(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct push *p = arg;
+    push_cost(p, r);
     if (!r->ok) /* not fatal for the listings: they are created (or retried) anyway */
         s->host->log(s->inst, HUB_LOG_WARN, "shopify: SKU lookup before productSet failed: %s", r->error);
     if (r->auth) p->auth_failed = 1;
@@ -113,7 +114,6 @@ void listing_adopt(struct push *p, json_t *skus);
 void listing_adopt(struct push *p, json_t *skus)
 {
     p->pending++;
-    p->cost += 2.0 + 3.0 * (double)json_array_size(skus);
     lookup_skus(p->s, skus, on_adopt, p);
 }
 
@@ -121,6 +121,7 @@ void listing_adopt(struct push *p, json_t *skus)
 static void on_stock_ids(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct push *p = arg;
+    push_cost(p, r);
     for (size_t i = 0; i < p->n; i++) {
         const struct hub_push_item *it = p->st[i].it;
         if (it->kind != HUB_OP_STOCK || p->st[i].done) continue;
@@ -159,6 +160,18 @@ void lookup_phase(struct push *p)
         const struct hub_push_item *it = p->st[i].it;
         if (it->kind != HUB_OP_STOCK || p->st[i].done) continue;
         json_t *ids = ids_get(s, it->sku, it->external);
+        json_t *made = json_object_get(s->created, it->sku);
+        if (made) { /* created by our productSet with a number: no call if it is this one */
+            int64_t q = json_integer_value(made);
+            json_object_del(s->created, it->sku);
+            if (q == it->quantity && it->shadow_quantity < 0 && json_object_get(ids, "inventory_item_id")) {
+                char *ext = ids_external(s, it->sku);
+                push_ok(p, i, ext);
+                free(ext);
+                continue;
+            }
+            ids_observe(s, it->sku, q); /* else compare against it */
+        }
         if (json_object_get(ids, "inventory_item_id") || dry) continue;
         if (!listing_acked(s, it->sku)) {
             /* The listing is not in Shopify yet.  A SKU Shopify does not list shows
@@ -186,7 +199,6 @@ void lookup_phase(struct push *p)
         return;
     }
     p->pending++;
-    p->cost += 2.0 + 3.0 * (double)json_array_size(skus);
     lookup_skus(s, skus, on_stock_ids, p);
 }
 

@@ -51,6 +51,12 @@ void push_retry(struct push *p, size_t i, uint32_t retry_after_ms, const char *m
     if (message) st->message = strdup(message);
 }
 
+void push_cost(struct push *p, const struct gql_result *r)
+{
+    /* What the call really took from Shopify's bucket (requested minus the refund). */
+    if (r->actual > 0) p->cost += r->actual;
+}
+
 void push_fail(struct push *p, size_t i, const struct gql_result *r)
 {
     if (r->auth) p->auth_failed = 1;
@@ -77,15 +83,15 @@ static void finish(struct push *p)
         else fatal++;
     }
     /* The running average cost of a batch is what one core token stands for. */
-    if (p->cost > 0) {
-        s->batch_cost = 0.7 * s->batch_cost + 0.3 * p->cost;
-        gql_rate_hint(s);
-    }
+    if (p->cost > 0) s->batch_cost = 0.7 * s->batch_cost + 0.3 * p->cost;
     shopify_metric(s, "items_ok", (double)ok);
     shopify_metric(s, "items_retry", (double)retry);
     shopify_metric(s, "items_fatal", (double)fatal);
     /* NULL results (out of memory) make the core retry every item. */
     s->host->push_done(p->batch, res);
+    /* After push_done: a Retry-After there empties the core's bucket; Shopify's
+     * own numbers are what it should hold (the Retry-After still closes it). */
+    gql_rate_hint(s);
     for (size_t i = 0; i < p->n; i++) {
         free(p->st[i].message);
         free(p->st[i].external);

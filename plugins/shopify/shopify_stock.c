@@ -122,6 +122,7 @@ static void on_set(struct shopify *s, void *arg, const struct gql_result *r)
 {
     struct stock_call *c = arg;
     struct push *p = c->p;
+    push_cost(p, r);
     json_t *res = r->data ? json_object_get(r->data, "inventorySetQuantities") : NULL;
     json_t *errors = json_object_get(res, "userErrors");
     int applied = json_is_object(json_object_get(res, "inventoryAdjustmentGroup")) || json_array_size(errors) == 0;
@@ -181,7 +182,6 @@ static void on_set(struct shopify *s, void *arg, const struct gql_result *r)
             json_t *v;
             json_object_foreach(stale_items, iid, v) json_array_append_new(ids, json_string(iid));
             p->pending++;
-            p->cost += (double)json_array_size(ids) * 63.0;
             levels_read(s, ids, on_levels, st);
             json_decref(ids);
         } else {
@@ -262,7 +262,6 @@ static void send_call(struct push *p, int round, int which)
                  "{ inventoryAdjustmentGroup { changes { name delta } } userErrors { code field message } } }");
     }
     p->pending++;
-    p->cost += 10.0;
     gql_call(s, OP_INVENTORY, query, json_pack("{s:o}", "input", input), 10.0, on_set, c);
 }
 

@@ -35,7 +35,7 @@ struct webhook {
     char topic[64];
     char key[WEBHOOK_ID_MAX + 16];
     json_t *body;
-    char sku[256];
+    char item[96];               /* inventory item gid */
     uint64_t timer;              /* inventory_levels/update held for drift_grace */
     struct webhook *prev, *next; /* s->held */
 };
@@ -171,25 +171,51 @@ static void unhold(struct webhook *w)
     w->prev = w->next = NULL;
 }
 
+static void on_item_sku(struct shopify *s, void *arg, const struct gql_result *r)
+{
+    struct webhook *w = arg;
+    json_t *item = r->ok && r->data ? json_object_get(r->data, "inventoryItem") : NULL;
+    const char *sku = json_string_value(json_object_get(item, "sku"));
+    if (!r->ok && !r->dry_run)
+        s->host->log(s->inst, HUB_LOG_WARN, "shopify: inventory_levels/update: item lookup failed: %s", r->error);
+    else if (r->ok && !r->dry_run) /* remembered, also when it has no SKU (not one of the hub's) */
+        json_object_set_new(s->item_sku, w->item, json_string(sku ? sku : ""));
+    level_check(w, sku && *sku ? sku : NULL);
+}
+
+/* The item's SKU: from what we remember (our own productSet answers, reconcile,
+ * lookups), else one inventoryItem query. */
+static void resolve_and_check(struct webhook *w)
+{
+    struct shopify *s = w->s;
+    const char *sku = ids_sku_of_item(s, w->item);
+    if (sku) {
+        level_check(w, *sku ? sku : NULL);
+        return;
+    }
+    gql_call(s, OP_ITEM_SKU, "query ItemSku($id: ID!) { inventoryItem(id: $id) { id sku } }",
+             json_pack("{s:s}", "id", w->item), 1.0, on_item_sku, w);
+}
+
 static void grace_over(void *arg)
 {
     struct webhook *w = arg;
     w->s->host->timer_stop(w->s->inst, w->timer);
     w->timer = 0;
     unhold(w);
-    level_check(w, w->sku);
+    resolve_and_check(w);
 }
 
-/* A sale in Shopify moves its number before the order's own webhook arrives:
- * hold the level for drift_grace so the order is recorded first, then judge. */
-static void level_update(struct webhook *w, const char *sku)
+/* A sale in Shopify moves its number before the order's own webhook arrives,
+ * and a variant we just created reports its level before our productSet's
+ * answer is read: hold the level for drift_grace, then judge. */
+static void level_update(struct webhook *w)
 {
     struct shopify *s = w->s;
-    if (!sku || s->drift_grace_ms == 0 || s->stopped) {
-        level_check(w, sku);
+    if (s->drift_grace_ms == 0 || s->stopped) {
+        resolve_and_check(w);
         return;
     }
-    snprintf(w->sku, sizeof w->sku, "%s", sku);
     w->next = s->held;
     if (s->held) s->held->prev = w;
     s->held = w;
@@ -207,23 +233,11 @@ void webhook_stop(struct shopify *s)
     }
 }
 
-static void on_item_sku(struct shopify *s, void *arg, const struct gql_result *r)
-{
-    struct webhook *w = arg;
-    json_t *item = r->ok && r->data ? json_object_get(r->data, "inventoryItem") : NULL;
-    const char *sku = json_string_value(json_object_get(item, "sku"));
-    const char *iid = json_string_value(json_object_get(item, "id"));
-    if (!r->ok && !r->dry_run)
-        s->host->log(s->inst, HUB_LOG_WARN, "shopify: inventory_levels/update: item lookup failed: %s", r->error);
-    if (sku && *sku && iid) json_object_set_new(s->item_sku, iid, json_string(sku));
-    level_update(w, sku && *sku ? sku : NULL);
-}
-
 static void inventory_levels(struct webhook *w)
 {
     struct shopify *s = w->s;
     json_t *loc = json_object_get(w->body, "location_id"), *item = json_object_get(w->body, "inventory_item_id");
-    char loc_gid[96], item_gid[96], num[32];
+    char loc_gid[96], num[32];
     if (!json_is_integer(loc) || !json_is_integer(item)) {
         refuse(s, w->req, 400, "inventory_levels/update needs integer inventory_item_id and location_id");
         webhook_free(w);
@@ -237,14 +251,8 @@ static void inventory_levels(struct webhook *w)
         return;
     }
     snprintf(num, sizeof num, "%lld", (long long)json_integer_value(item));
-    gid_of("InventoryItem", num, item_gid, sizeof item_gid);
-    const char *sku = ids_sku_of_item(s, item_gid);
-    if (sku) {
-        level_update(w, sku);
-        return;
-    }
-    gql_call(s, OP_ITEM_SKU, "query ItemSku($id: ID!) { inventoryItem(id: $id) { id sku } }",
-             json_pack("{s:s}", "id", item_gid), 1.0, on_item_sku, w);
+    gid_of("InventoryItem", num, w->item, sizeof w->item);
+    level_update(w);
 }
 
 /* ------------------------------------------------------------ the route */
