@@ -137,6 +137,13 @@ json_t *cart_create(struct chatgpt *g, const struct cart_caller *who, enum cart_
     return c;
 }
 
+int cart_set_account(struct chatgpt *g, json_t *cart, const char *account)
+{
+    if (!account || !*account) return 0;
+    json_object_set_new(cart, "account", json_string(account));
+    return cart_save(g, cart);
+}
+
 json_t *cart_line(json_t *cart, const char *sku)
 {
     size_t i;

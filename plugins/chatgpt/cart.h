@@ -86,6 +86,11 @@ json_t *cart_get(struct chatgpt *g, const char *id, const char *owner);
 json_t *cart_create(struct chatgpt *g, const struct cart_caller *who, enum cart_status *status,
                     char *err, size_t err_len);
 
+/* Whose order list the cart's order joins: "subject:<openai/subject>" or
+ * "session:<Mcp-Session-Id>" (orders.h).  Set right after cart_create by the
+ * MCP tools; a cart without one gives an order reachable by id only.  0 or -1. */
+int cart_set_account(struct chatgpt *g, json_t *cart, const char *account);
+
 /* Add `qty` units of `sku` (reserving them).  request_id (may be NULL): a
  * retry with a request id the cart already applied changes nothing and
  * answers the current cart. */

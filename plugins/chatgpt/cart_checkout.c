@@ -141,6 +141,7 @@ static json_t *build_order(struct cart_op *op, json_t *totals)
                           json_object_get(op->cart, "currency"), "lines", lines, "totals", totals, "payment",
                           op->payment, "shipments");
     if (jstr(op->cart, "owner")) json_object_set(o, "owner", json_object_get(op->cart, "owner"));
+    if (jstr(op->cart, "account")) json_object_set(o, "account", json_object_get(op->cart, "account"));
     if (op->request_key[0]) json_object_set_new(o, "request_key", json_string(op->request_key));
     return o;
 }

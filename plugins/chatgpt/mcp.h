@@ -51,6 +51,7 @@ struct mcp_call {
     char session[80];     /* Mcp-Session-Id to send back ("" = none) */
     char owner[160];      /* openai/subject ("" = none) */
     char client[200];     /* rate limiting key */
+    char account[200];    /* order list key ("" = none) */
     struct cart_caller who;
 };
 

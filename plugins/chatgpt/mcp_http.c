@@ -247,6 +247,8 @@ static void set_caller(struct mcp_call *c, json_t *params)
     else if (xff) snprintf(c->client, sizeof c->client, "ip:%.*s", (int)strcspn(xff, ", "), xff);
     else if (c->session[0]) snprintf(c->client, sizeof c->client, "session:%s", c->session);
     else snprintf(c->client, sizeof c->client, "anonymous");
+    if (c->owner[0]) snprintf(c->account, sizeof c->account, "subject:%s", c->owner);
+    else if (c->session[0]) snprintf(c->account, sizeof c->account, "session:%s", c->session);
     c->who.owner = c->owner;
     c->who.client = c->client;
 }

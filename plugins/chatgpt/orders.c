@@ -52,7 +52,7 @@ json_t *order_get(struct chatgpt *g, const char *order_id, const char *owner)
 int order_save(struct chatgpt *g, const json_t *order)
 {
     const char *id = json_string_value(json_object_get(order, "id"));
-    const char *client = json_string_value(json_object_get(order, "client"));
+    const char *account = json_string_value(json_object_get(order, "account"));
     if (!order_id_valid(id)) return -1;
     char name[64];
     snprintf(name, sizeof name, "order:%s", id);
@@ -61,9 +61,9 @@ int order_save(struct chatgpt *g, const json_t *order)
     fresh = old == NULL;
     json_decref(old);
     if (state_put(g, name, order) != 0) return -1;
-    if (!fresh || !client) return 0;
+    if (!fresh || !account) return 0;
     char lname[300];
-    snprintf(lname, sizeof lname, "orders:%s", client);
+    snprintf(lname, sizeof lname, "orders:%s", account);
     json_t *list = state_json(g, lname);
     if (!json_is_array(list)) {
         json_decref(list);
@@ -76,11 +76,12 @@ int order_save(struct chatgpt *g, const json_t *order)
     return rc;
 }
 
-json_t *orders_list(struct chatgpt *g, const char *client, const char *owner, size_t limit)
+json_t *orders_list(struct chatgpt *g, const char *account, const char *owner, size_t limit)
 {
     json_t *out = json_array();
+    if (!account || !*account) return out;
     char lname[300];
-    snprintf(lname, sizeof lname, "orders:%s", client ? client : "anonymous");
+    snprintf(lname, sizeof lname, "orders:%s", account);
     json_t *list = state_json(g, lname);
     for (size_t i = json_array_size(list); i-- > 0 && json_array_size(out) < limit;) {
         json_t *o = order_get(g, json_string_value(json_array_get(list, i)), owner);
@@ -117,6 +118,7 @@ json_t *order_public(const json_t *order)
 {
     json_t *v = json_deep_copy(order);
     json_object_del(v, "client");
+    json_object_del(v, "account");
     json_object_del(v, "owner");
     json_object_del(v, "request_key");
     return v;

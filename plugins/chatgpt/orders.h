@@ -1,6 +1,7 @@
 /*
  * orders.h - orders placed through the ChatGPT channel, kept in host->state
- * ("order:<id>"; "orders:<client>" lists a client's order ids, newest last).
+ * ("order:<id>"; "orders:<account>" lists an account's order ids, newest last;
+ * account = "subject:<openai/subject>" or "session:<Mcp-Session-Id>", cart.h).
  *
  * Order:
  *   {"id": "ord_<20 hex>", "cart_id", "owner"?, "client", "status": "placed"|"shipped",
@@ -21,13 +22,14 @@
 
 /* A NEW reference, or NULL (unknown, or another owner's when owner != NULL). */
 json_t *order_get(struct chatgpt *g, const char *order_id, const char *owner);
-/* Persist (create or replace) and index under the order's client.  0 or -1. */
+/* Persist (create or replace) and index under the order's "account" (if any).  0 or -1. */
 int order_save(struct chatgpt *g, const json_t *order);
-/* The client's orders, newest first, at most `limit`, a NEW array. */
-json_t *orders_list(struct chatgpt *g, const char *client, const char *owner, size_t limit);
+/* The account's orders, newest first, at most `limit`, a NEW array (empty
+ * when account is NULL). */
+json_t *orders_list(struct chatgpt *g, const char *account, const char *owner, size_t limit);
 /* A shipment pushed by the core (HUB_OP_FULFILLMENT payload): status "shipped". 0 or -1. */
 int order_shipped(struct chatgpt *g, const char *order_id, const char *payload_json);
-/* The public view of an order for tools/ACP (drops client/owner), a NEW object. */
+/* The public view of an order for tools/ACP (drops client/owner/account), a NEW object. */
 json_t *order_public(const json_t *order);
 
 #endif /* CHATGPT_ORDERS_H */

@@ -78,6 +78,8 @@ void tool_add_to_cart(struct mcp_call *c, json_t *args)
         return;
     }
     funnel_count(g, "cart_created");
+    if (c->account[0] && cart_set_account(g, cart, c->account) != 0)
+        g->host->log(g->inst, HUB_LOG_WARN, "chatgpt: cannot record the account of a new cart");
     char cid[64];
     snprintf(cid, sizeof cid, "%s", jstr(cart, "id"));
     json_decref(cart);

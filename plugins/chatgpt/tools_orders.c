@@ -53,7 +53,7 @@ void tool_list_orders(struct mcp_call *c, json_t *args)
 {
     json_t *lim = json_object_get(args, "limit");
     size_t limit = lim ? (size_t)json_integer_value(lim) : 20;
-    json_t *orders = orders_list(c->g, c->client, c->owner[0] ? c->owner : NULL, limit);
+    json_t *orders = orders_list(c->g, c->account[0] ? c->account : NULL, c->owner[0] ? c->owner : NULL, limit);
     json_t *out = json_array();
     size_t i;
     json_t *o;
@@ -68,7 +68,11 @@ void tool_list_orders(struct mcp_call *c, json_t *args)
         json_decref(v);
     }
     json_decref(orders);
-    char text[100];
-    snprintf(text, sizeof text, "%zu order(s).", json_array_size(out));
+    char text[200];
+    if (!c->account[0])
+        snprintf(text, sizeof text, "No account to list orders for (no openai/subject, no MCP session): "
+                                    "use get_order_status with an order id.");
+    else
+        snprintf(text, sizeof text, "%zu order(s).", json_array_size(out));
     tool_ok(c, json_pack("{s:o}", "orders", out), text, NULL);
 }

@@ -302,3 +302,20 @@ def test_search_filters_sort_facets_and_pages(hub):
         if not cursor:
             break
     assert pages == 2 and len(seen) == len(set(seen)) == page["total"] == 4
+
+
+def test_orders_are_listed_per_account_never_per_origin(hub):
+    setup_shop(hub)
+    a, b = Legacy(hub, origin="https://chatgpt.com"), Legacy(hub, origin="https://chatgpt.com")
+    cid = sc(a.tool("add_to_cart", {"sku": "SOCKS-M", "quantity": 1}))["cart_id"]
+    total = sc(a.tool("start_checkout", {"cart_id": cid}))["checkout"]["total"]
+    order = sc(a.tool("place_order", {"cart_id": cid, "confirm_total": total}))
+    assert [o["order_id"] for o in sc(a.tool("list_orders"))["orders"]] == [order["order_id"]]
+    assert sc(b.tool("list_orders"))["orders"] == []  # same Origin, other session: nothing
+    # a subject's orders follow the subject across sessions
+    u = {"openai/subject": "shopper-9"}
+    cid = sc(a.tool("add_to_cart", {"sku": "SOCKS-M", "quantity": 1}, meta=u))["cart_id"]
+    total = sc(a.tool("start_checkout", {"cart_id": cid}, meta=u))["checkout"]["total"]
+    mine = sc(a.tool("place_order", {"cart_id": cid, "confirm_total": total}, meta=u))
+    assert [o["order_id"] for o in sc(b.tool("list_orders", meta=u))["orders"]] == [mine["order_id"]]
+    assert "client" not in mine and "account" not in mine
