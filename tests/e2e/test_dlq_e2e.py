@@ -50,7 +50,8 @@ def test_drop_and_bad_ids(hub, sample_catalog):
     hub.write_tenant(TENANT.format(path=out, extra=f"fail_skus = {bad}"))
     hub.start()
     hub.hubctl("import", hub.tenant, sample_catalog)
-    dl = wait_for(lambda: hub.hubctl("dlq", "list", hub.tenant, json_out=True).json["dead_letters"], what="dead letters")
+    dl = wait_for(lambda: (d := hub.hubctl("dlq", "list", hub.tenant, json_out=True).json["dead_letters"])
+                  and len(d) == 2 and d, what="both dead letters (stock and listing)")
     r = hub.hubctl("dlq", "drop", hub.tenant, "999999", check=False)
     assert r.returncode == 1 and "999999" in r.stderr
     r = hub.hubctl("dlq", "retry", hub.tenant, "abc", check=False)
