@@ -258,7 +258,7 @@ static int h_emit_mapped(struct hub_instance *i, const char *kind, const char *p
     }
     if (emit_value(i, idem_key, events, done, arg) != 0) {
         *error = xasprintf("tenant '%s' is not accepting events", i->rt->cfg->name);
-        return -1;
+        return -2;
     }
     return 0;
 }

@@ -151,30 +151,27 @@ void example_webhook(void *ctx, struct hub_http_req *req)
         return;
     }
 
-    char *error = NULL;
-    char *events = host->map_from_channel(ex->inst, kind, body, &error);
-    if (!events) {
-        host->log(ex->inst, HUB_LOG_WARN, "example: webhook %s refused by the mapping: %s", event_id,
-                  error ? error : "(no message)");
-        reply_error(ex, req, 422, error ? error : "the mapping refused the payload");
-        host->free(error);
-        return;
-    }
-
     char key[sizeof "example:" + EVENT_ID_MAX];
     snprintf(key, sizeof key, "example:%s", event_id);
     struct webhook *w = calloc(1, sizeof *w);
     if (!w) {
-        host->free(events);
         reply_error(ex, req, 503, "out of memory");
         return;
     }
     w->ex = ex;
     w->req = req;
-    if (host->emit(ex->inst, key, events, on_emitted, w) != 0) { /* done will not run */
+    /* Map with from_channel and queue the events in one step; answered in
+     * on_emitted, once they are durably committed. */
+    char *error = NULL;
+    int rc = host->emit_mapped(ex->inst, kind, body, len, key, on_emitted, w, &error);
+    if (rc != 0) { /* done will not run */
         free(w);
-        reply_error(ex, req, 503, "the events could not be queued");
+        if (rc == -1)
+            host->log(ex->inst, HUB_LOG_WARN, "example: webhook %s refused by the mapping: %s", event_id,
+                      error ? error : "(no message)");
+        reply_error(ex, req, rc == -1 ? 422 : 503,
+                    error ? error : rc == -1 ? "the mapping refused the payload" : "the events could not be queued");
+        host->free(error);
     }
     /* w belongs to on_emitted now (it may even have run already). */
-    host->free(events);
 }

@@ -226,6 +226,23 @@ static char *fh_map(struct hub_instance *i, const char *kind, const char *payloa
     return xstrdup("[{\"type\":\"order.created\",\"order_id\":\"1\",\"lines\":[]}]");
 }
 
+/* map + emit in one step, as the core does it: mapping errors are -1, a
+ * refusal to queue is -2. */
+static int fh_emit_mapped(struct hub_instance *i, const char *kind, const char *payload, size_t len,
+                          const char *key, hub_emit_done_fn done, void *arg, char **error)
+{
+    (void)len;
+    char *events = fh_map(i, kind, payload, error);
+    if (!events) return -1;
+    int rc = fh_emit(i, key, events, done, arg);
+    free(events);
+    if (rc != 0) {
+        *error = xstrdup("not accepting events");
+        return -2;
+    }
+    return 0;
+}
+
 static struct hub_host fake_host(void)
 {
     return (struct hub_host){
@@ -236,7 +253,7 @@ static struct hub_host fake_host(void)
         .free_secret = fh_free_secret, .free = fh_free, .timer_start = fh_timer_start,
         .timer_stop = fh_timer_stop, .now_ms = fh_now_ms, .http = fh_http,
         .req_method = fh_req_method, .req_header = fh_req_header, .req_body = fh_req_body,
-        .respond = fh_respond, .emit = fh_emit, .map_from_channel = fh_map,
+        .respond = fh_respond, .emit = fh_emit, .map_from_channel = fh_map, .emit_mapped = fh_emit_mapped,
         .push_done = fh_push_done, .rate_hint = fh_rate_hint, .reconcile_seen = fh_seen,
         .task_done = fh_task_done, .hmac_sha256 = hub_hmac_sha256,
         .secure_equal = hub_secure_equal, .base64_encode = hub_base64_encode,

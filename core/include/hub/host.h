@@ -135,9 +135,10 @@ struct hub_host {
 
     /* --- map and emit in one step: from_channel(kind, payload) and every event
      * it returns go to the inbox under the idempotency key (as emit does with
-     * an array), without a JSON text round trip.  0, or -1 with *error
-     * (caller frees) when the payload is not JSON or the mapping failed:
-     * nothing was emitted and done is not called. --- */
+     * an array), without a JSON text round trip.  0; -1 with *error (caller
+     * frees) when the payload is not JSON or the mapping failed (answer 4xx);
+     * -2 with *error when the core cannot take events now (answer 503).  On
+     * -1/-2 nothing was emitted and done is not called. --- */
     int (*emit_mapped)(struct hub_instance *inst, const char *kind, const char *payload_json,
                        size_t payload_len, const char *idempotency_key, hub_emit_done_fn done,
                        void *arg, char **error);
