@@ -232,7 +232,8 @@ def wait_available(hub, sku, quantity, timeout=30):
 
 def ensure_node_deps():
     """node_modules for the driver: `npm ci` from the lock file when missing."""
-    if (CLIENT_DIR / "node_modules" / "@modelcontextprotocol" / "sdk").exists():
+    mods = CLIENT_DIR / "node_modules" / "@modelcontextprotocol"
+    if (mods / "sdk").exists() and (mods / "client").exists():
         return
     npm = shutil.which("npm")
     assert npm, "npm is required for the MCP client tests (Node 20 + npm)"
@@ -241,11 +242,13 @@ def ensure_node_deps():
     assert p.returncode == 0, f"npm ci failed in {CLIENT_DIR}:\n{p.stdout}\n{p.stderr}"
 
 
-def drive(hub, steps, origin=ORIGIN, timeout=120):
-    """Run steps with the official MCP client; returns the driver's JSON output."""
+def drive(hub, steps, origin=ORIGIN, timeout=120, sdk="v1", negotiation=None):
+    """Run steps with the official MCP client (sdk v1: @modelcontextprotocol/sdk,
+    legacy era; v2: @modelcontextprotocol/client with `negotiation` "auto" or
+    {"pin": rev}); returns the driver's JSON output."""
     ensure_node_deps()
     url = f"http://127.0.0.1:{hub.port}{mcp_path(hub)}"
-    payload = json.dumps({"origin": origin, "steps": steps})
+    payload = json.dumps({"origin": origin, "steps": steps, "sdk": sdk, "negotiation": negotiation})
     p = subprocess.run(["node", str(CLIENT_DIR / "driver.mjs"), url, str(MCP_SCHEMAS)], input=payload,
                        capture_output=True, text=True, timeout=timeout, cwd=CLIENT_DIR)
     assert p.returncode == 0, f"driver failed:\n{p.stdout}\n{p.stderr}"

@@ -171,3 +171,31 @@ def test_two_shoppers_never_see_each_others_cart(hub):
     cart_b = b[4]["result"]["structuredContent"]["cart_id"]
     assert cart_b != cart_a and len(cart_b) == len(cart_a)
     assert stock(hub, "SOCKS-M")["reserved"] == 1  # only B's own cart holds a unit
+
+
+def test_modern_era_with_the_dual_era_client(hub):
+    """@modelcontextprotocol/client 2.x negotiates 2026-07-28 (server/discover,
+    per-request _meta and headers, no session) and buys a cart."""
+    setup_shop(hub)
+    steps = [
+        {"list_tools": True},
+        {"tool": "search_products", "args": {"query": "socks"}},
+        {"tool": "add_to_cart", "args": {"sku": "SOCKS-M", "quantity": 2}, "meta": U1},
+        {"tool": "view_cart", "args": {"cart_id": "$2.cart_id"}, "meta": U1},
+        {"tool": "start_checkout", "args": {"cart_id": "$2.cart_id"}, "meta": U1},
+        {"tool": "place_order", "args": {"cart_id": "$2.cart_id", "confirm_total": "$4.checkout.total",
+                                         "request_key": "modern-1"}, "meta": U1},
+        {"list_resources": True},
+    ]
+    for negotiation in ("auto", {"pin": "2026-07-28"}):
+        out = drive(hub, steps if negotiation == "auto" else steps[:2], sdk="v2", negotiation=negotiation)
+        assert out["protocolVersion"] == "2026-07-28", out
+        assert not out.get("sessionId")
+        r = ok_results(out)
+        assert len(r[0]["result"]["tools"]) == 11
+        assert r[1]["result"]["structuredContent"]["total"] == 1
+    out = drive(hub, [{"tool": "list_orders", "args": {}, "meta": U1}], sdk="v2", negotiation="auto")
+    orders = ok_results(out)[0]["result"]["structuredContent"]["orders"]
+    assert len(orders) == 1 and orders[0]["total"] > 0
+    st = stock(hub, "SOCKS-M")
+    assert st["reserved"] == 0 and st["on_hand"] == 48

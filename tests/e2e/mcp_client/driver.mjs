@@ -5,14 +5,17 @@
 //
 //   node driver.mjs <url> <schema_dir>   < steps.json   > results.json
 //
-// steps.json: {"origin"?: "...", "steps": [{"tool": name, "args": {...}, "meta"?: {...}},
+// steps.json: {"origin"?: "...", "sdk"?: "v1" (default, @modelcontextprotocol/sdk) | "v2"
+//              (@modelcontextprotocol/client, dual-era), "negotiation"?: "auto" | {"pin": rev},
+//              "steps": [{"tool": name, "args": {...}, "meta"?: {...}},
 //                                          {"list_tools": true}, {"list_resources": true},
 //                                          {"read_resource": uri}, {"sleep_ms": n}]}
 // Arguments may name an earlier result: "$3.cart_id" is step 3's structuredContent.cart_id.
 // Output: {"protocolVersion", "sessionId", "results": [{"ok", "result"?, "error"?, "schemaErrors": []}]}
 import { readFileSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Ajv07 from 'ajv';
 import addFormats from 'ajv-formats';
@@ -52,8 +55,32 @@ function resolve(value, results) {
 }
 
 const headers = input.origin ? { Origin: input.origin } : {};
-const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-const client = new Client({ name: 'hub-e2e', version: '1.0.0' });
+// Every JSON-RPC answer as it came over the wire (the clients' parsed results
+// may drop fields such as resultType): validated against the schema too.
+const wire = [];
+async function recordingFetch(u, init) {
+  const res = await fetch(u, init);
+  try {
+    const txt = await res.clone().text();
+    const type = res.headers.get('content-type') || '';
+    let msg = null;
+    if (type.startsWith('application/json')) msg = JSON.parse(txt);
+    else if (type.startsWith('text/event-stream')) {
+      const data = txt.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim());
+      if (data.length) msg = JSON.parse(data[data.length - 1]);
+    }
+    if (msg && (msg.result || msg.error)) wire.push(msg);
+  } catch {
+    /* not JSON: nothing to record */
+  }
+  return res;
+}
+const v2 = input.sdk === 'v2';
+const topts = { requestInit: { headers }, fetch: recordingFetch };
+const transport = v2 ? new TransportV2(new URL(url), topts) : new TransportV1(new URL(url), topts);
+const client = v2
+  ? new ClientV2({ name: 'hub-e2e', version: '2.0.0' }, { versionNegotiation: { mode: input.negotiation || 'auto' } })
+  : new ClientV1({ name: 'hub-e2e', version: '1.0.0' });
 const out = { results: [] };
 try {
   await client.connect(transport);
@@ -62,7 +89,7 @@ try {
   console.log(JSON.stringify(out));
   process.exit(0);
 }
-out.protocolVersion = transport.protocolVersion || '2025-11-25';
+out.protocolVersion = (v2 && client.getNegotiatedProtocolVersion()) || transport.protocolVersion || '2025-11-25';
 out.sessionId = transport.sessionId || null;
 out.serverInfo = client.getServerVersion();
 out.capabilities = client.getServerCapabilities();
@@ -71,9 +98,12 @@ const toolAjv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(toolAjv);
 const outputValidators = {};
 
+const wireDef = (step) => (step.list_tools ? 'ListToolsResult' : step.list_resources ? 'ListResourcesResult'
+  : step.read_resource ? 'ReadResourceResult' : step.tool ? 'CallToolResult' : null);
 for (const raw of input.steps) {
   const step = resolve(raw, out.results);
   const rec = { ok: false, schemaErrors: [] };
+  const seen = wire.length;
   try {
     if (step.sleep_ms) {
       await new Promise((r) => setTimeout(r, step.sleep_ms));
@@ -81,7 +111,7 @@ for (const raw of input.steps) {
     } else if (step.list_tools) {
       const res = await client.listTools();
       rec.result = res;
-      rec.schemaErrors.push(...check(mcp, 'ListToolsResult', res));
+      if (!v2) rec.schemaErrors.push(...check(mcp, 'ListToolsResult', res));
       for (const t of res.tools) {
         try {
           toolAjv.compile(t.inputSchema);
@@ -98,19 +128,19 @@ for (const raw of input.steps) {
     } else if (step.list_resources) {
       const res = await client.listResources();
       rec.result = res;
-      rec.schemaErrors.push(...check(mcp, 'ListResourcesResult', res));
+      if (!v2) rec.schemaErrors.push(...check(mcp, 'ListResourcesResult', res));
       rec.ok = true;
     } else if (step.read_resource) {
       const res = await client.readResource({ uri: step.read_resource });
       rec.result = res;
-      rec.schemaErrors.push(...check(mcp, 'ReadResourceResult', res));
+      if (!v2) rec.schemaErrors.push(...check(mcp, 'ReadResourceResult', res));
       rec.ok = true;
     } else if (step.tool) {
       const params = { name: step.tool, arguments: step.args || {} };
       if (step.meta) params._meta = step.meta;
       const res = await client.callTool(params);
       rec.result = res;
-      rec.schemaErrors.push(...check(mcp, 'CallToolResult', res));
+      if (!v2) rec.schemaErrors.push(...check(mcp, 'CallToolResult', res));
       const v = outputValidators[step.tool];
       if (res.structuredContent !== undefined && v && !v(res.structuredContent)) {
         rec.schemaErrors.push(...v.errors.map((e) => `${step.tool} outputSchema${e.instancePath} ${e.message}`));
@@ -126,6 +156,14 @@ for (const raw of input.steps) {
     }
   } catch (e) {
     rec.error = { message: String(e?.message || e), code: e?.code ?? null };
+  }
+  const answer = wire.slice(seen).pop();
+  if (rec.ok && wireDef(step)) {
+    if (!answer?.result) rec.schemaErrors.push('no JSON-RPC result seen on the wire');
+    else {
+      rec.schemaErrors.push(...check(mcp, wireDef(step), answer.result).map((e) => `wire: ${e}`));
+      rec.wire = answer.result;
+    }
   }
   out.results.push(rec);
 }
