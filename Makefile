@@ -147,8 +147,11 @@ test: unit e2e
 unit: all $(FIXTURE_SOS) $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
+# End-to-end tests mostly wait on hubd and simulators: run four at a time
+# (pytest-xdist; each test has its own ports and directories).
+PYTEST_JOBS ?= -n 4
 e2e: all
-	$(PYTHON) -m pytest -q tests/e2e
+	$(PYTHON) -m pytest -q $(PYTEST_JOBS) tests/e2e
 
 # ---------------------------------------------------------------- run, bench
 DATA ?= $(abspath var)

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="gcc make pkg-config libuv1-dev libjansson-dev libcurl4-openssl-dev liblmdb-dev \
-liblua5.4-dev libinih-dev libssl-dev node-llhttp libcmocka-dev python3-pytest python3-jsonschema \
+liblua5.4-dev libinih-dev libssl-dev node-llhttp libcmocka-dev python3-pytest python3-pytest-xdist \
+python3-jsonschema \
 python3-yaml lmdb-utils valgrind \
 curl"
 
