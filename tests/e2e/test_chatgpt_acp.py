@@ -7,6 +7,7 @@ import pytest
 from chatgpt_acp_helpers import (CHECKOUT, EXAMPLES, acp, assert_valid, create, example, setup_acp_shop, stock,
                                  totals_of, validate, wait_stock)
 from mcp_helpers import wait_available
+from mcp_helpers import clean_exit  # noqa: F401  (hubd must exit 0: sanitizer reports fail)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from chatgpt_acp_helpers import FEED, create, request, setup_acp_shop, validate
 from conftest import wait_for
 from mcp_helpers import CATALOG, setup_shop
+from mcp_helpers import clean_exit  # noqa: F401  (hubd must exit 0: sanitizer reports fail)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 
 from chatgpt_acp_helpers import (CHECKOUT, acp, create, example, request, setup_acp_shop, stock, validate)
 from mcp_helpers import setup_shop
+from mcp_helpers import clean_exit  # noqa: F401  (hubd must exit 0: sanitizer reports fail)
 
 SKUS = ["TEE-S-RED", "TEE-M-RED", "TEE-M-BLUE", "BOOT-42", "BOOT-43", "LAST-1", "SOCKS-M", "KNIFE-1"]
 

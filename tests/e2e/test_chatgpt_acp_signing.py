@@ -15,6 +15,7 @@ import pytest
 
 from chatgpt_acp_helpers import ACP_EXTRA, CHECKOUT, acp, create, example, setup_acp_shop, validate
 from conftest import wait_for
+from mcp_helpers import clean_exit  # noqa: F401  (hubd must exit 0: sanitizer reports fail)
 
 SIGNING = "acp-signing-secret-5d1"
 HOOK = "acp-webhook-secret-9e4"

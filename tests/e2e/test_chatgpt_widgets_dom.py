@@ -11,6 +11,7 @@ import pytest
 from chatgpt_acp_helpers import setup_acp_shop
 from conftest import SRC
 from mcp_helpers import ORIGIN, Legacy, mcp_path, sc
+from mcp_helpers import clean_exit  # noqa: F401  (hubd must exit 0: sanitizer reports fail)
 
 DOM_DIR = SRC / "tests" / "e2e" / "widget_dom"
 
