@@ -253,8 +253,12 @@ static int project_listings(struct tenant *t, struct txn *txn, struct tenant_cha
     return rc;
 }
 
+/* pass 0: listings, pass 1: stock.  All listings of a submission are queued
+ * before any stock: a channel that creates SKUs with their listing (Shopify's
+ * productSet) gets every product whole and before its stock, even when a big
+ * import spans many chunks. */
 static int project_rows(struct tenant *t, struct txn *txn, struct sku_row *rows, size_t n,
-                        struct engine_report *rep)
+                        struct engine_report *rep, int pass)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = store_stock_get(txn, rows[i].sku, &rows[i].st);
@@ -267,15 +271,13 @@ static int project_rows(struct tenant *t, struct txn *txn, struct sku_row *rows,
         rows[i].known = rc == 0;
         free(v);
     }
-    rep->skus_projected += n;
+    if (pass == 0) rep->skus_projected += n;
     for (size_t c = 0; c < t->n_channels; c++) {
         struct tenant_channel *ch = &t->channels[c];
-        /* Listings first: a new SKU's listing op gets the lower id, so a channel
-         * that creates the SKU with its listing sees it before the SKU's stock. */
-        if (ch->catalog_push && ch->mapping && mapping_has(ch->mapping, "to_channel") &&
+        if (pass == 0 && ch->catalog_push && ch->mapping && mapping_has(ch->mapping, "to_channel") &&
             project_listings(t, txn, ch, rows, n, rep) != 0)
             return -1;
-        if (ch->stock_push && project_stock(t, txn, ch, rows, n, rep) != 0) return -1;
+        if (pass == 1 && ch->stock_push && project_stock(t, txn, ch, rows, n, rep) != 0) return -1;
     }
     return 0;
 }
@@ -304,23 +306,26 @@ int engine_project(struct tenant *t, struct txn *txn, struct touched *tc, struct
 {
     size_t total = json_object_size(tc->skus);
     struct sku_row *rows = xcalloc(total < PROJECT_BATCH ? total + 1 : PROJECT_BATCH, sizeof *rows);
-    size_t n = 0;
     int rc = 0;
-    const char *sku;
-    json_t *bits;
-    json_object_foreach(tc->skus, sku, bits) {
-        rows[n].sku = sku;
-        rows[n].bits = (int)json_integer_value(bits);
-        if (++n == PROJECT_BATCH) {
-            rc = project_rows(t, txn, rows, n, rep);
-            for (size_t i = 0; i < n; i++) { json_decref(rows[i].variant); json_decref(rows[i].product); }
-            memset(rows, 0, n * sizeof *rows);
-            n = 0;
-            if (rc) break;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        size_t n = 0;
+        const char *sku;
+        json_t *bits;
+        json_object_foreach(tc->skus, sku, bits) {
+            rows[n].sku = sku;
+            rows[n].bits = (int)json_integer_value(bits);
+            if (++n == PROJECT_BATCH) {
+                rc = project_rows(t, txn, rows, n, rep, pass);
+                for (size_t i = 0; i < n; i++) { json_decref(rows[i].variant); json_decref(rows[i].product); }
+                memset(rows, 0, n * sizeof *rows);
+                n = 0;
+                if (rc) break;
+            }
         }
+        if (rc == 0 && n) rc = project_rows(t, txn, rows, n, rep, pass);
+        for (size_t i = 0; i < n; i++) { json_decref(rows[i].variant); json_decref(rows[i].product); }
+        memset(rows, 0, n * sizeof *rows);
     }
-    if (rc == 0 && n) rc = project_rows(t, txn, rows, n, rep);
-    for (size_t i = 0; i < n; i++) { json_decref(rows[i].variant); json_decref(rows[i].product); }
     free(rows);
     if (rc == 0) rc = project_fulfillments(t, txn, tc->fulfillments, rep);
     return rc;
