@@ -60,7 +60,7 @@ UNIT_HELPERS := $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(UNIT_SRC),$(wildcard 
 
 DEPS_OK := $(B)/.deps-ok
 
-.PHONY: all test unit e2e run bench install clean deps help check-config valgrind format
+.PHONY: all test unit e2e run bench install clean deps help check-config valgrind format node-deps
 .DEFAULT_GOAL := all
 
 all: bin/hubd bin/hubctl $(PLUGIN_SOS)
@@ -150,8 +150,14 @@ unit: all $(FIXTURE_SOS) $(UNIT_BINS)
 # End-to-end tests mostly wait on hubd and simulators: run four at a time
 # (pytest-xdist; each test has its own ports and directories).
 PYTEST_JOBS ?= -n 4
-e2e: all
+NODE_DIRS := tests/e2e/mcp_client tests/e2e/widget_dom
+e2e: all node-deps
 	$(PYTHON) -m pytest -q $(PYTEST_JOBS) tests/e2e
+
+# The JS test clients (official MCP client, Ajv, jsdom) from their lock files,
+# once, before the parallel tests start.
+node-deps:
+	@for d in $(NODE_DIRS); do [ -d $$d/node_modules ] || (cd $$d && npm ci --no-audit --no-fund) || exit 1; done
 
 # ---------------------------------------------------------------- run, bench
 DATA ?= $(abspath var)

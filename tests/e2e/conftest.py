@@ -107,6 +107,23 @@ log_level = debug
         return self.stop(signal.SIGKILL)
 
 
+def npm_ci_once(directory, marker):
+    """`npm ci` in directory unless marker exists; serialised across parallel
+    test workers with a lock file (npm ci deletes node_modules first)."""
+    import fcntl
+    if marker.exists():
+        return
+    npm = shutil.which("npm")
+    assert npm, "npm is required for the JavaScript test clients (Node 20 + npm)"
+    with open(directory / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return
+        p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=directory, capture_output=True, text=True,
+                           timeout=600)
+        assert p.returncode == 0, f"npm ci failed in {directory}:\n{p.stdout}\n{p.stderr}"
+
+
 @pytest.fixture
 def hub(tmp_path):
     h = Hub(tmp_path)

@@ -4,7 +4,7 @@ official TypeScript client driver (tests/e2e/mcp_client/driver.mjs)."""
 import http.client
 import json
 import os
-import shutil
+
 import subprocess
 import time
 from pathlib import Path
@@ -232,14 +232,8 @@ def wait_available(hub, sku, quantity, timeout=30):
 
 def ensure_node_deps():
     """node_modules for the driver: `npm ci` from the lock file when missing."""
-    mods = CLIENT_DIR / "node_modules" / "@modelcontextprotocol"
-    if (mods / "sdk").exists() and (mods / "client").exists():
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is required for the MCP client tests (Node 20 + npm)"
-    p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=CLIENT_DIR, capture_output=True, text=True,
-                       timeout=600)
-    assert p.returncode == 0, f"npm ci failed in {CLIENT_DIR}:\n{p.stdout}\n{p.stderr}"
+    from conftest import npm_ci_once
+    npm_ci_once(CLIENT_DIR, CLIENT_DIR / "node_modules" / "@modelcontextprotocol" / "client")
 
 
 def drive(hub, steps, origin=ORIGIN, timeout=120, sdk="v1", negotiation=None):

@@ -3,7 +3,7 @@ template is rendered with a real tool result as window.openai.toolOutput, and
 its buttons call the hub's MCP tools for real (window.openai.callTool -> the
 hub): the effects are then checked on the server's cart and order."""
 import json
-import shutil
+
 import subprocess
 
 import pytest
@@ -17,12 +17,8 @@ DOM_DIR = SRC / "tests" / "e2e" / "widget_dom"
 
 
 def ensure_jsdom():
-    if (DOM_DIR / "node_modules" / "jsdom").exists():
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is required for the widget DOM tests (Node 20 + npm)"
-    p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=DOM_DIR, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, f"npm ci failed in {DOM_DIR}:\n{p.stdout}\n{p.stderr}"
+    from conftest import npm_ci_once
+    npm_ci_once(DOM_DIR, DOM_DIR / "node_modules" / "jsdom")
 
 
 @pytest.fixture
