@@ -13,7 +13,11 @@ import pytest
 
 from conftest import SRC, wait_for
 
-SPECS = Path(os.environ.get("HUB_SPECS_DIR", SRC.parent / "shared" / "specs"))
+# The channels' published specs: beside the checkout (../shared/specs) when the
+# repository sits in the workplace, else the workplace's copy.
+SPECS = Path(os.environ.get("HUB_SPECS_DIR") or next(
+    (p for p in (SRC.parent / "shared" / "specs", Path("/work/shared/specs")) if p.is_dir()),
+    SRC.parent / "shared" / "specs"))
 MCP_SCHEMAS = SPECS / "mcp"
 CLIENT_DIR = SRC / "tests" / "e2e" / "mcp_client"
 
