@@ -25,15 +25,16 @@ def test_faults_then_converge(hub, sim, tmp_path):
     sim.control(seed=99, error_rate=0.25, latency_ms=30, timeout_rate=0.12, timeout_ms=1500,
                 malformed_rate=0.12, reset_rate=0.12)
     rnd = random.Random(3)
-    t0 = time.monotonic()
+    # A fixed number of rounds, not a fixed time: under the sanitizers each
+    # hubctl call is slower, and the test must still make all its changes.
     changes = 0
-    while time.monotonic() - t0 < (8 if SAN else 6):
+    for _ in range(8):
         for sku in rnd.sample(skus, 3):
             hub.hubctl("stock", "set", hub.tenant, sku, str(rnd.randint(0, 60)))
             changes += 1
         if changes == 12:  # a reconcile meets the faults too: it fails cleanly or succeeds
             assert admin(hub, {"cmd": "reconcile", "tenant": hub.tenant, "channel": "example"})["ok"]
-        time.sleep(0.3)
+        time.sleep(0.6 if SAN else 0.4)
     sim.control(error_rate=0, latency_ms=0, timeout_rate=0, malformed_rate=0, reset_rate=0)
 
     got = wait_converged(hub, sim, skus, timeout=150)
@@ -51,7 +52,6 @@ def test_faults_then_converge(hub, sim, tmp_path):
     # a request the hub timed out on may still be logged late, and libcurl may
     # itself retry a reset on a reused connection.
     assert len(failed_posts) >= 3 and c["pushed_retry"] >= 3, (c, faults)
-    assert changes >= 20
     # hubd stayed up and consistent.
     assert hub.proc.poll() is None
     assert got == available(hub, skus)
