@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_text.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "engine/internal.h"
@@ -47,7 +48,7 @@ void touched_add(struct touched *tc, const char *sku, int bits)
 
 char *engine_dump(const json_t *v)
 {
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return json_text(v, JSON_TEXT_SORT_KEYS);
 }
 
 json_t *engine_stock_json(const struct stock_totals *st, int64_t available)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json_text.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -81,7 +82,7 @@ static void write_done(uv_write_t *w, int status)
 static void reply(struct admin_conn *c, json_t *resp)
 {
     struct write_req *r = xcalloc(1, sizeof *r);
-    char *s = json_dumps(resp, JSON_COMPACT);
+    char *s = json_text(resp, 0);
     r->data = xasprintf("%s\n", s ? s : "{}");
     free(s);
     uv_buf_t b = uv_buf_init(r->data, (unsigned)strlen(r->data));

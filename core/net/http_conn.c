@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/json_text.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "net/http_internal.h"
@@ -239,7 +240,7 @@ static void conn_refuse(struct http_conn *c, int status, const char *limit, cons
     uint64_t start = c->req ? c->req->start_ns : mono_ns();
     log_debug("http", "%s:%d refused with %d: %s", c->peer, c->peer_port, status, msg);
     json_t *j = json_pack("{s:s}", "error", msg);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? json_text(j, 0) : NULL;
     json_decref(j);
     char ra[32];
     snprintf(ra, sizeof ra, "%llu", (unsigned long long)retry_after_s);

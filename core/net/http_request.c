@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/json_text.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "net/http_internal.h"
@@ -379,7 +380,7 @@ void http_respond(struct http_request *req, int status, const struct hub_header 
 
 void http_respond_json(struct http_request *req, int status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? json_text(body, 0) : NULL;
     json_decref(body);
     struct hub_header h[] = {{"Content-Type", "application/json"}};
     if (!text) {

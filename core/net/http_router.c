@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_text.h"
 #include "common/util.h"
 
 struct method_route {
@@ -324,7 +325,7 @@ void http_router_dispatch(struct http_request *req, void *router)
         snprintf(msg, sizeof msg, "method %s not allowed (allowed: %s)", http_request_method(req),
                  m.allow);
         json_t *body = json_pack("{s:s}", "error", msg);
-        char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        char *text = body ? json_text(body, 0) : NULL;
         json_decref(body);
         struct hub_header h[] = {{"Allow", m.allow}, {"Content-Type", "application/json"}};
         http_respond(req, 405, h, 2, text, text ? strlen(text) : 0);
