@@ -70,6 +70,10 @@ struct tenant_config {
     int64_t hold_ttl_ms;      /* cart holds, default 15 min */
     int64_t map_size_mb;      /* LMDB map size, default 4096 */
     char *catalog;            /* sample catalog path imported by `make run`, optional */
+    /* Retention (sync/housekeep.c); 0 = keep forever. */
+    int64_t idempotency_retention_ms; /* idempotency keys, default 7 days */
+    int64_t inbox_retention_ms;       /* applied inbox records, default 30 days */
+    int64_t housekeeping_interval_ms; /* how often both are pruned, default 10 min */
     struct channel_config *channels;
     size_t n_channels;
 };

@@ -23,6 +23,7 @@ _Static_assert(HUB_MODE_LIVE == 0 && HUB_MODE_DRY_RUN == 1 && HUB_MODE_PAUSED ==
                "mode choices follow enum hub_mode");
 
 #define DAY_MS INT64_C(86400000)
+#define RETENTION_MAX_MS (3650 * DAY_MS) /* ten years */
 
 static int check_lua_memory(const char *value, char *why, size_t why_len);
 static int check_push_rate(const char *value, char *why, size_t why_len);
@@ -107,6 +108,18 @@ const struct config_key config_tenant_keys[] = {
      .field = CF_STR, TEN(catalog), .doc_default = "none"},
     {KEY("data_dir", HUB_CFG_STRING, NULL, "Directory of this tenant's LMDB store."),
      .field = CF_STR, TEN(data_dir), .doc_default = "<[hub] data_dir>/<tenant>"},
+    {KEY("idempotency_retention", HUB_CFG_DURATION, "7d",
+         "How long the idempotency key of an inbound event is remembered: a redelivery within "
+         "it is a duplicate, after it a new event. Keep it longer than every channel's "
+         "redelivery window (Shopify retries a webhook for 48h). 0: forever."),
+     .e.min = 0, .e.max = RETENTION_MAX_MS, .field = CF_I64, TEN(idempotency_retention_ms)},
+    {KEY("inbox_retention", HUB_CFG_DURATION, "30d",
+         "How long the record of an applied inbound event is kept in the inbox. 0: forever."),
+     .e.min = 0, .e.max = RETENTION_MAX_MS, .field = CF_I64, TEN(inbox_retention_ms)},
+    {KEY("housekeeping_interval", HUB_CFG_DURATION, "10m",
+         "How often hubd prunes expired idempotency keys and inbox records (also once this long, "
+         "at most 1m, after start)."),
+     .e.min = 1000, .e.max = DAY_MS, .field = CF_I64, TEN(housekeeping_interval_ms)},
     {.e = {.key = NULL}},
 };
 

@@ -40,6 +40,9 @@ static json_t *tenant_status(struct hubctl *ctl, const struct tenant_config *tc)
     }
     json_object_set_new(o, "skus", json_integer(store_count(txn, "variants")));
     json_object_set_new(o, "products", json_integer(store_count(txn, "products")));
+    /* what retention keeps bounded (hubd's housekeeping) */
+    json_object_set_new(o, "inbox_records", json_integer(store_count(txn, "inbox")));
+    json_object_set_new(o, "idempotency_keys", json_integer(store_count(txn, "idempotency")));
     json_t *chans = json_array();
     uint64_t now = now_ms();
     for (size_t i = 0; i < tc->n_channels; i++) {

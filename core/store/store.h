@@ -266,7 +266,34 @@ int store_inbox_pending(struct txn *t, size_t max, store_inbox_cb cb, void *arg)
 int store_inbox_mark_applied(struct txn *t, uint64_t seq);
 uint64_t store_inbox_applied(struct txn *t);
 int store_inbox_seen(struct txn *t, const char *idem_key); /* 1 seen, 0 not, -1 error */
-/* Addition: forget idempotency keys first seen before before_ms; count removed or -1. */
+
+/* ------------------------------------------------------------ retention (prune.c)
+ * Bounded growth: what is only kept for a while is removed in chunks, so no
+ * write txn grows large (hubd's housekeeping, sync/housekeep.c, commits after
+ * each chunk).  Each returns how many entries it removed, or -1. */
+
+/* Remove applied inbox records dated before before_ms, oldest first, at most
+ * `max` of them (0: no limit).  Stops at the first record that is younger, or
+ * not yet applied (seq > store_inbox_applied).  A record's date is its
+ * top-level "ts_ms"; a record without a usable one (missing, not a positive
+ * integer, or more than a day ahead of the clock) goes only with an older
+ * dated record after it.  *more (may be NULL) is set to 1 when it stopped at
+ * `max`: call again. */
+int64_t store_inbox_prune(struct txn *t, uint64_t before_ms, size_t max, int *more);
+
+/* Where a chunked idempotency prune resumes.  Keys are in key order, not time
+ * order, so one pass walks the whole database, a chunk at a time.  Zero it to
+ * start a pass; `done` is set when the pass reached the end (`after` is then
+ * "" again, ready for the next pass). */
+struct store_prune_pos {
+    char after[512]; /* last key examined; "" = the start */
+    int done;
+};
+/* Forget the idempotency keys first seen before before_ms among the next
+ * `max` keys after pos->after (0: no limit), so at most `max` removals. */
+int64_t store_idempotency_prune_chunk(struct txn *t, uint64_t before_ms, size_t max,
+                                      struct store_prune_pos *pos);
+/* The whole pass in one call (small stores, tests). */
 int64_t store_idempotency_prune(struct txn *t, uint64_t before_ms);
 
 /* ------------------------------------------------------------ orders, exceptions */

@@ -104,6 +104,7 @@ static int tenant_start(struct hubd *d, struct rt_tenant *rt, const struct tenan
         }
     }
     push_kick_tenant(rt); /* resume where the outbox stopped */
+    housekeep_start(rt);  /* retention: prune the inbox and idempotency keys */
     return 0;
 }
 
@@ -330,6 +331,7 @@ void hubd_stop(struct hubd *d)
     }
     for (size_t i = 0; i < d->n_tenants; i++) {
         struct rt_tenant *rt = &d->tenants[i];
+        housekeep_stop(rt);
         if (rt->reproject_open) {
             uv_timer_stop(&rt->reproject_timer);
             uv_close((uv_handle_t *)&rt->reproject_timer, NULL);

@@ -29,6 +29,7 @@
 
 struct hubd;
 struct rt_tenant;
+struct housekeep;
 struct http_server;
 struct http_client;
 
@@ -128,6 +129,7 @@ struct rt_tenant {
     uint64_t reprojected;
     char last_error[512];
     uint64_t events_in, commits;
+    struct housekeep *housekeep; /* housekeep.c: pruning timer, NULL if not started */
 };
 
 struct hubd {
@@ -178,6 +180,11 @@ void task_tick(struct hub_instance *inst, uint64_t now);
 int task_reconcile_start(struct hub_instance *inst);
 void task_seen(struct hub_task *task, const char *sku, int64_t quantity, const char *payload);
 void task_finish(struct hub_task *task, int status, const char *message);
+
+/* housekeep.c: a running tenant's periodic pruning of the inbox and the
+ * idempotency keys (retention keys of the tenant config). */
+void housekeep_start(struct rt_tenant *rt);
+void housekeep_stop(struct rt_tenant *rt); /* closes the timer; memory freed on close */
 
 void inst_secrets_free(struct hub_instance *inst);
 
