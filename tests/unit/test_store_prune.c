@@ -186,6 +186,47 @@ static void test_inbox_undated(void **state)
     ts_rmdir(dir);
 }
 
+/* What counts as the record's date: only a plain positive integer "ts_ms"
+ * member of the top-level object. */
+static void test_inbox_dates(void **state)
+{
+    static const struct { const char *json; int old; } cases[] = {
+        {"{\"ts_ms\":1000}", 1},
+        {" { \"type\" : \"x\" , \"ts_ms\" : 1000 } ", 1},
+        {"{\"ts_ms\":1000,\"type\":\"x\"}", 1},
+        {"{\"lines\":[{\"ts_ms\":9999999}],\"shipment\":{\"ts_ms\":9999999},\"ts_ms\":1000}", 1},
+        {"{\"lines\":[{\"ts_ms\":1000}],\"ts_ms\":9999999}", 0},       /* nested: not its date */
+        {"{\"note\":\"ts_ms\",\"ts_ms\":1000}", 1},                     /* a string value is no key */
+        {"{\"reason\":\"a \\\"quoted\\\" } ] \\\\\",\"ts_ms\":1000}", 1}, /* escapes, brackets in strings */
+        {"{\"ts_ms\":1000.5}", 0},
+        {"{\"ts_ms\":1e3}", 0},
+        {"{\"ts_ms\":-1000}", 0},
+        {"{\"ts_ms\":0}", 0},
+        {"{\"ts_ms\":null}", 0},
+        {"{\"ts_ms\":99999999999999999999999}", 0},
+        {"{\"ts_ms\":1000", 0},                                      /* cut short */
+        {"[{\"ts_ms\":1000}]", 0},
+        {"{\"type\":\"x\"}", 0},
+        {"{\"ts_ms\" 1000}", 0},
+    };
+    char *dir = ts_tmpdir();
+    struct store *s = ts_open(dir, 0);
+    struct txn *t = ts_begin(s, 1);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        /* [case, younger]: the case goes alone iff it is dated before 3000 */
+        add_raw(t, cases[i].json);
+        uint64_t young = add(t, NULL, 5000);
+        assert_int_equal(store_inbox_mark_applied(t, young), 0);
+        int64_t n = store_inbox_prune(t, 3000, 0, NULL);
+        if (n != cases[i].old) fail_msg("%s: %s", cases[i].json, cases[i].old ? "not dated old" : "dated old");
+        assert_int_equal(store_inbox_prune(t, store_now(), 0, NULL), 2 - cases[i].old);
+        assert_int_equal(store_count(t, "inbox"), 0);
+    }
+    ts_commit(t);
+    store_close(s);
+    ts_rmdir(dir);
+}
+
 /* A run of undated records longer than the chunk still makes progress. */
 static void test_inbox_undated_run_longer_than_chunk(void **state)
 {
@@ -310,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_inbox_stops_at_first_younger),
         cmocka_unit_test(test_inbox_chunks),
         cmocka_unit_test(test_inbox_undated),
+        cmocka_unit_test(test_inbox_dates),
         cmocka_unit_test(test_inbox_undated_run_longer_than_chunk),
         cmocka_unit_test(test_idempotency_chunks_resume),
         cmocka_unit_test(test_key_outlives_pruned_record),
