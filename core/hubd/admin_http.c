@@ -91,11 +91,15 @@ static void reload(void *arg, struct http_request *req)
     http_respond_json(req, json_is_true(json_object_get(r, "ok")) ? 200 : 422, r);
 }
 
+/* The event's outcome: refused for its content (unknown SKU, no reason, ...)
+ * is 422 with the engine's text, not recorded (storage) is 503: try again. */
 static void after_commit(void *arg, enum hub_emit_status st, const char *message)
 {
     struct http_request *req = arg;
-    if (st == HUB_EMIT_FAILED)
-        http_respond_error(req, message && strstr(message, "commit") ? 503 : 422, "%s", message ? message : "refused");
+    if (st == HUB_EMIT_REFUSED)
+        http_respond_error(req, 422, "%s", message ? message : "refused");
+    else if (st != HUB_EMIT_COMMITTED && st != HUB_EMIT_DUPLICATE)
+        http_respond_error(req, 503, "not recorded: %s", message ? message : "commit failed");
     else http_respond_json(req, 200, json_pack("{s:s}", "status", st == HUB_EMIT_DUPLICATE ? "duplicate" : "committed"));
 }
 

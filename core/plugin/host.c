@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_text.h"
 #include "common/crypto.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "net/metrics.h"
+#include "plugin/emit_report.h"
 #include "sync/dryrun.h"
 #include "sync/runtime.h"
 
@@ -187,28 +189,42 @@ static void h_respond(struct hub_http_req *r, int status, const struct hub_heade
 }
 
 /* ------------------------------------------------------------ events */
+/* The ABI minor the instance's plugin was built with: it decides whether the
+ * plugin may be told HUB_EMIT_REFUSED (1.1) or only HUB_EMIT_FAILED (1.0). */
+static unsigned inst_abi_minor(struct hub_instance *i)
+{
+    unsigned minor = 0;
+    if (i->plugin) plugin_abi(i->plugin, NULL, &minor);
+    else if (i->desc) minor = i->desc->abi_minor;
+    return minor;
+}
+
 /* Queue one event or an array of them under one key: the first event carries
  * the key, the rest "<key>#<n>", so a redelivery is recognised event by event.
- * Only the last event reports back: they all commit together.  Consumes v. */
+ * `done` runs once, after the last event's commit, with the outcome of all of
+ * them in words the plugin's ABI knows (emit_report.h).  0 when queued (or
+ * nothing to queue: done has run); -1 when nothing could be queued (done will
+ * not run).  Consumes v. */
 static int emit_value(struct hub_instance *i, const char *idem_key, json_t *v, hub_emit_done_fn done, void *arg)
 {
-    int rc = 0;
-    if (json_is_object(v)) {
-        if (!json_object_get(v, "channel")) json_object_set_new(v, "channel", json_string(i->cfg->name));
-        rc = rt_emit(i->rt, i, idem_key, v, done, arg);
-    } else {
-        size_t n = json_array_size(v), k;
-        json_t *ev;
-        if (n == 0 && done) done(arg, HUB_EMIT_COMMITTED, NULL);
-        json_array_foreach(v, k, ev) {
-            if (!json_object_get(ev, "channel")) json_object_set_new(ev, "channel", json_string(i->cfg->name));
-            char *key = idem_key ? (k ? xasprintf("%s#%zu", idem_key, k) : xstrdup(idem_key)) : NULL;
-            rc |= rt_emit(i->rt, i, key, ev, k + 1 == n ? done : NULL, k + 1 == n ? arg : NULL);
-            free(key);
-        }
+    size_t n = json_is_object(v) ? 1 : json_array_size(v);
+    if (n == 0) {
+        json_decref(v);
+        if (done) done(arg, HUB_EMIT_COMMITTED, NULL);
+        return 0;
+    }
+    struct emit_report *r = done ? emit_report_new(inst_abi_minor(i), n, done, arg) : NULL;
+    size_t queued = 0;
+    for (size_t k = 0; k < n; k++) {
+        json_t *ev = json_is_object(v) ? v : json_array_get(v, k);
+        if (!json_object_get(ev, "channel")) json_object_set_new(ev, "channel", json_string(i->cfg->name));
+        char *key = idem_key ? (k ? xasprintf("%s#%zu", idem_key, k) : xstrdup(idem_key)) : NULL;
+        if (rt_emit(i->rt, i, key, ev, r ? emit_report_event : NULL, r) == 0) queued++;
+        free(key);
     }
     json_decref(v);
-    return rc ? -1 : 0;
+    if (r) emit_report_queued(r, queued, "the tenant stopped accepting events");
+    return queued ? 0 : -1;
 }
 
 static int h_emit(struct hub_instance *i, const char *idem_key, const char *events_json,
@@ -276,7 +292,7 @@ static char *h_map_from_channel(struct hub_instance *i, const char *kind, const 
     json_t *events = map_events(i, kind, payload, error);
     json_decref(payload);
     if (!events) return NULL;
-    char *out = json_dumps(events, JSON_COMPACT);
+    char *out = json_text(events, 0);
     json_decref(events);
     return out;
 }
@@ -333,7 +349,7 @@ static char *h_listing_get(struct hub_instance *i, const char *sku)
                               (json_int_t)l.quantity, "payload",
                               l.payload ? json_loads(l.payload, 0, NULL) : json_null(), "pushed_at",
                               (json_int_t)l.pushed_ms);
-        if (o) out = json_dumps(o, JSON_COMPACT);
+        if (o) out = json_text(o, 0);
         json_decref(o);
         listing_free(&l);
     }

@@ -11,6 +11,8 @@ void chmetrics_init(struct chmetrics *m, const char *tenant, const char *channel
     struct metric_label lr[3] = {{"tenant", tenant}, {"channel", channel}, {"result", "ok"}};
     m->events_in = metrics_counter(r, "hub_events_in_total", "Inbound events committed to the inbox", l, 2);
     m->duplicates = metrics_counter(r, "hub_events_duplicate_total", "Inbound deliveries already seen (idempotency key)", l, 2);
+    m->refused = metrics_counter(r, "hub_events_refused_total",
+                                 "Inbound events the engine refused for their content (nothing written)", l, 2);
     m->push_ok = metrics_counter(r, "hub_push_items_total", "Pushed items by result", lr, 3);
     lr[2].value = "retry";
     m->push_retry = metrics_counter(r, "hub_push_items_total", "Pushed items by result", lr, 3);

@@ -9,6 +9,7 @@ struct metric;
 struct chmetrics {
     struct metric *events_in;      /* events this channel emitted, committed */
     struct metric *duplicates;     /* deliveries recognised by idempotency key */
+    struct metric *refused;        /* events the engine refused for their content */
     struct metric *push_ok, *push_retry, *push_fatal; /* items */
     struct metric *requests;       /* push batches sent */
     struct metric *outbox_depth;   /* gauge */

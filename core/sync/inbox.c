@@ -3,7 +3,10 @@
  * Everything emitted during one loop turn is committed by rt_commit_all(),
  * which hubd runs from a uv_check handle (after the turn's I/O callbacks): one
  * engine_submit = one durable LMDB transaction per tenant.  Only then is each
- * emitter told, so a webhook is answered 200 only for an event on disk.
+ * emitter told, so a webhook is answered 200 only for an event on disk.  An
+ * event the engine refuses for its content is HUB_EMIT_REFUSED (nothing
+ * written; sending it again will not help), one that could not be committed
+ * HUB_EMIT_FAILED (try again).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,17 @@ static size_t commit_max(const struct rt_tenant *rt)
     return m > 0 ? (size_t)m : 4096;
 }
 
+/* What one event's emitter is told.  The full status: a plugin's own emits
+ * go through plugin/host.c, which words it for the plugin's ABI. */
+static enum hub_emit_status event_status(int submit_rc, const struct engine_event *e)
+{
+    if (submit_rc != 0) return HUB_EMIT_FAILED; /* nothing of the group was committed */
+    if (e->status == 0) return HUB_EMIT_COMMITTED;
+    if (e->status == ENGINE_DUPLICATE) return HUB_EMIT_DUPLICATE;
+    if (e->status > 0) return HUB_EMIT_REFUSED; /* a STORE_E* refusal: nothing written */
+    return HUB_EMIT_FAILED;
+}
+
 static void commit_tenant(struct rt_tenant *rt)
 {
     while (rt->q_head) {
@@ -68,13 +82,11 @@ static void commit_tenant(struct rt_tenant *rt)
         p = batch;
         for (size_t i = 0; i < n; i++) {
             struct pending_emit *next = p->next;
-            enum hub_emit_status st = rc != 0 ? HUB_EMIT_FAILED
-                                      : evs[i].status == ENGINE_DUPLICATE ? HUB_EMIT_DUPLICATE
-                                      : evs[i].status == 0 ? HUB_EMIT_COMMITTED
-                                                           : HUB_EMIT_FAILED;
+            enum hub_emit_status st = event_status(rc, &evs[i]);
             const char *msg = rc != 0 ? err : evs[i].message;
             if (p->inst && st == HUB_EMIT_COMMITTED) metric_inc(p->inst->m.events_in);
             if (p->inst && st == HUB_EMIT_DUPLICATE) metric_inc(p->inst->m.duplicates);
+            if (p->inst && st == HUB_EMIT_REFUSED) metric_inc(p->inst->m.refused);
             if (p->done) p->done(p->arg, st, msg);
             free(evs[i].message);
             json_decref(p->event);

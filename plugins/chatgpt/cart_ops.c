@@ -197,6 +197,7 @@ void cart_step_set(struct cart_op *op)
         keep -= jint(h, "qty");
     }
     json_t *extra = json_pack("{s:o}", "released", released);
+    json_t *create = NULL;
     if (keep < op->qty) {
         int64_t seq = jint(op->cart, "hold_seq") + 1;
         char hid[400];
@@ -206,13 +207,24 @@ void cart_step_set(struct cart_op *op)
             cart_op_fail(op, CART_EINVALID, "sku '%.100s' is too long", op->sku);
             return;
         }
-        json_array_append_new(events, hold_create_ev(hid, op->sku, op->qty - keep));
+        create = hold_create_ev(hid, op->sku, op->qty - keep);
         json_object_set_new(extra, "created", json_string(hid));
         json_object_set_new(extra, "qty", json_integer(op->qty - keep));
         json_object_set_new(extra, "seq", json_integer(seq));
     }
     cart_op_batch_begin(op, finish);
-    cart_op_emit(op, events, on_set_holds, extra);
+    /* The releases first (queued first: the same commit applies them first),
+     * in an emit of their own: a hold that expired meanwhile is refused ("no
+     * hold"), which leaves it gone all the same and must not hide whether the
+     * new hold was taken (an emit reports once for all its events). */
+    if (json_array_size(events)) cart_op_emit(op, events, NULL, NULL);
+    else json_decref(events);
+    if (create) {
+        cart_op_emit(op, create, on_set_holds, extra);
+    } else {
+        on_set_holds(op, 1, "", extra);
+        json_decref(extra);
+    }
     cart_op_batch_end(op);
 }
 

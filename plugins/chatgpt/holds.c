@@ -10,10 +10,18 @@ struct emit_ctx {
     void *arg;
 };
 
+/* Only COMMITTED and DUPLICATE (of a committed event) are a success.
+ * REFUSED (ABI 1.1) is the store's verdict on the event ("SKU X: cannot
+ * reserve 3, 2 available"): its text goes to the caller as is.  FAILED (not
+ * recorded) and any status this build does not know are failures too. */
 static void on_emitted(void *arg, enum hub_emit_status status, const char *message)
 {
     struct emit_ctx *e = arg;
-    e->done(e->arg, status != HUB_EMIT_FAILED, message ? message : "");
+    int ok = status == HUB_EMIT_COMMITTED || status == HUB_EMIT_DUPLICATE;
+    const char *why = message && *message ? message
+                      : status == HUB_EMIT_REFUSED ? "refused by the store"
+                                                   : "not recorded; try again";
+    e->done(e->arg, ok, ok ? (message ? message : "") : why);
     free(e);
 }
 

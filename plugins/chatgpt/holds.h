@@ -13,11 +13,13 @@
 
 #include "chatgpt.h"
 
-/* ok: 1 committed (or a duplicate of a committed event), 0 refused/failed. */
+/* ok: 1 committed (or a duplicate of a committed event); 0 refused by the
+ * store (message: its reason) or not recorded (message: why; try again). */
 typedef void (*holds_done_fn)(void *arg, int ok, const char *message);
 
 /* Emit one event or an array (stolen); done runs exactly once (also when the
- * emit is refused outright: ok 0).  Only the last event of an array reports. */
+ * emit is refused outright: ok 0).  An array reports once, for all its
+ * events: ok 0 if any was refused or not recorded (hub/host.h). */
 void holds_emit(struct chatgpt *g, const char *idem_key, json_t *events, holds_done_fn done, void *arg);
 
 json_t *hold_create_ev(const char *hold_id, const char *sku, int64_t qty);

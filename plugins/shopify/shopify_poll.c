@@ -10,7 +10,9 @@
  * "shopify:order:<id>:<updatedAt>".  The engine records an order once, by its
  * id, whether it came by webhook or by poll.  The cursor (state
  * "orders_cursor", the newest updatedAt seen) advances only after a page's
- * events are committed, so a crash re-reads, never skips.  The first start
+ * events are committed, so a crash re-reads, never skips; an order whose
+ * events the hub refuses for their content (or the mapping cannot read) is
+ * skipped with a warning and does not hold the cursor back.  The first start
  * sets the cursor to that moment (or backfill_from): orders from before the
  * hub was connected are not imported.
  */
@@ -76,7 +78,7 @@ struct poll {
     int emits;         /* outstanding emits of the current page + guard */
     int failed;
     int more;
-    size_t orders, skipped;
+    size_t orders, skipped, refused;
 };
 
 static void fetch(struct poll *pl);
@@ -85,8 +87,9 @@ static void poll_end(struct poll *pl, int status, const char *message)
 {
     struct shopify *s = pl->s;
     if (status == 0)
-        s->host->log(s->inst, HUB_LOG_DEBUG, "shopify: backfill read %zu order(s)%s", pl->orders,
-                     pl->skipped ? " (some could not be mapped: see warnings)" : "");
+        s->host->log(s->inst, HUB_LOG_DEBUG, "shopify: backfill read %zu order(s)%s%s", pl->orders,
+                     pl->skipped ? " (some could not be mapped: see warnings)" : "",
+                     pl->refused ? " (some were refused by the hub: see warnings)" : "");
     s->host->task_done(pl->task, status, message);
     free(pl->after);
     free(pl);
@@ -109,13 +112,23 @@ static void page_committed(struct poll *pl)
     else poll_end(pl, 0, NULL);
 }
 
+/* One order's outcome.  Refused for its content: the same order would be
+ * refused on every poll, so it is skipped (logged, counted) and the cursor
+ * moves past it.  Not recorded (FAILED): the cursor stays, the next poll
+ * reads it again. */
 static void on_emitted(void *arg, enum hub_emit_status status, const char *message)
 {
     struct poll *pl = arg;
-    if (status == HUB_EMIT_FAILED) {
+    struct shopify *s = pl->s;
+    if (status == HUB_EMIT_REFUSED) {
+        pl->refused++;
+        shopify_metric(s, "backfill_refused", 1);
+        s->host->log(s->inst, HUB_LOG_WARN, "shopify: backfill order refused by the hub (skipped): %s",
+                     message ? message : "(no message)");
+    } else if (status != HUB_EMIT_COMMITTED && status != HUB_EMIT_DUPLICATE) {
         pl->failed = 1;
-        pl->s->host->log(pl->s->inst, HUB_LOG_WARN, "shopify: backfill order not recorded: %s",
-                         message ? message : "?");
+        s->host->log(s->inst, HUB_LOG_WARN, "shopify: backfill order not recorded: %s",
+                     message ? message : "?");
     }
     page_committed(pl);
 }

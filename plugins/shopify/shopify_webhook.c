@@ -15,8 +15,12 @@
  *   from_channel fails (Lua)             422 with the mapping's message
  * Orders (orders/create, orders/updated, orders/cancelled) and restocking
  * refunds (refunds/create) are mapped by scripts/shopify.lua and emitted with
- * the key "shopify:<webhook id>"; the answer (200) comes from the emit
- * callback, after the durable commit.  inventory_levels/update is a
+ * the key "shopify:<webhook id>"; the answer comes from the emit callback,
+ * after the durable commit: 200 committed/duplicate; 200 {"status":"refused",
+ * "reason"} when the hub refused the events for their content (logged,
+ * counted as webhooks_refused: Shopify would retry any other answer for 48 h
+ * and then delete the subscription); 503 when they could not be recorded
+ * (Shopify delivers again).  inventory_levels/update is a
  * channel-side edit: a stock.drift event when Shopify's number differs from
  * what the hub told it (shadow), is not a push of ours in flight, is not the
  * hub's current number anyway, and is not older than our last push.
@@ -67,13 +71,22 @@ static void on_emitted(void *arg, enum hub_emit_status status, const char *messa
 {
     struct webhook *w = arg;
     struct shopify *s = w->s;
-    if (status == HUB_EMIT_FAILED) { /* not recorded: Shopify delivers it again */
+    if (status == HUB_EMIT_COMMITTED || status == HUB_EMIT_DUPLICATE) {
+        shopify_metric(s, status == HUB_EMIT_DUPLICATE ? "webhooks_duplicate" : "webhooks_committed", 1);
+        reply(s, w->req, 200, json_pack("{s:s}", "status", status == HUB_EMIT_DUPLICATE ? "duplicate" : "committed"));
+    } else if (status == HUB_EMIT_REFUSED) {
+        /* Refused for its content: nothing changed, and a redelivery would be
+         * refused again.  Shopify retries any non-2xx for 48 h and then deletes
+         * the subscription, so acknowledge it and keep the reason here. */
+        const char *why = message ? message : "(no message)";
+        s->host->log(s->inst, HUB_LOG_WARN, "shopify: %s webhook %s refused by the hub: %s", w->topic,
+                     w->key, why);
+        shopify_metric(s, "webhooks_refused", 1);
+        reply(s, w->req, 200, json_pack("{s:s, s:s}", "status", "refused", "reason", why));
+    } else { /* FAILED (or a status this build does not know): Shopify delivers it again */
         s->host->log(s->inst, HUB_LOG_WARN, "shopify: %s webhook not recorded: %s", w->topic,
                      message ? message : "(no message)");
         refuse(s, w->req, 503, message ? message : "not recorded; deliver again");
-    } else {
-        shopify_metric(s, status == HUB_EMIT_DUPLICATE ? "webhooks_duplicate" : "webhooks_committed", 1);
-        reply(s, w->req, 200, json_pack("{s:s}", "status", status == HUB_EMIT_DUPLICATE ? "duplicate" : "committed"));
     }
     webhook_free(w);
 }

@@ -70,10 +70,30 @@ typedef void (*hub_http_done_fn)(void *arg, const struct hub_http_response *resp
 
 /* ----------------------------------------------------------- emitting events
  * Canonical events (JSON, see docs/architecture.md "Canonical events") go to
- * the tenant's durable inbox.  `done` runs once they are committed (status 0),
- * were already seen under the same idempotency key (status 1), or could not be
- * recorded (status -1, message says why).  Answer a webhook only in `done`.  */
-enum hub_emit_status { HUB_EMIT_COMMITTED = 0, HUB_EMIT_DUPLICATE = 1, HUB_EMIT_FAILED = -1 };
+ * the tenant's durable inbox.  `done` runs once, with the outcome:
+ *
+ *   HUB_EMIT_COMMITTED  durably committed.
+ *   HUB_EMIT_DUPLICATE  already seen under the same idempotency key (and
+ *                       committed then): acknowledge it.
+ *   HUB_EMIT_FAILED     could not be recorded now (storage, shutdown); nothing
+ *                       changed; delivering it again later may succeed.
+ *   HUB_EMIT_REFUSED    (ABI 1.1) read and refused for its content (unknown
+ *                       SKU on a stock movement, invalid quantity, ...);
+ *                       nothing changed; delivering it again will not help.
+ *
+ * `message` says why for FAILED and REFUSED (NULL otherwise; valid only
+ * during the call).  For an array the outcome covers every event: FAILED if
+ * any could not be recorded, else REFUSED if any was refused (the message
+ * names it; the others are committed), else DUPLICATE if all were, else
+ * COMMITTED.  REFUSED is reported only to plugins built for ABI 1.1 or later;
+ * a plugin built for 1.0 is told FAILED, with the same message.  Treat a
+ * status you do not know as FAILED.  Answer a webhook only in `done`.        */
+enum hub_emit_status {
+    HUB_EMIT_COMMITTED = 0,
+    HUB_EMIT_DUPLICATE = 1,
+    HUB_EMIT_FAILED = -1,
+    HUB_EMIT_REFUSED = -2, /* ABI 1.1 */
+};
 typedef void (*hub_emit_done_fn)(void *arg, enum hub_emit_status status, const char *message);
 
 typedef void (*hub_timer_fn)(void *arg);

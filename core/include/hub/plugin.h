@@ -10,7 +10,16 @@
  * Rules for growing this ABI (Redis modules / nginx style):
  *   - fields are only ever appended, taking a slot from `reserved`;
  *   - a new field bumps HUB_ABI_MINOR; a removed or re-typed one bumps MAJOR;
+ *   - so does a new value the core may hand a plugin (a status, a kind): the
+ *     core hands it only to plugins whose abi_minor says they know it;
  *   - the core treats a NULL callback as "not supported".
+ *
+ * Changes:
+ *   1.0  the first ABI.
+ *   1.1  hub_emit_status gains HUB_EMIT_REFUSED (hub/host.h): an event read
+ *        and refused for its content, which a redelivery will not change.
+ *        Plugins built for 1.0 are still told HUB_EMIT_FAILED for it.  No
+ *        field was added: struct hub_plugin and struct hub_host are as in 1.0.
  *
  * Everything a plugin may call in the core is in hub/host.h.  A plugin never
  * links against core symbols.
@@ -28,7 +37,7 @@ extern "C" {
 #endif
 
 #define HUB_ABI_MAJOR 1
-#define HUB_ABI_MINOR 0
+#define HUB_ABI_MINOR 1
 
 /* The one exported symbol: `const struct hub_plugin *hub_plugin_entry(void);` */
 #define HUB_PLUGIN_ENTRY_SYMBOL "hub_plugin_entry"
