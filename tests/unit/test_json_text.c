@@ -74,7 +74,7 @@ static json_t *random_value(int depth)
     case 0: return json_null();
     case 1: return json_boolean(rnd() % 2);
     case 2: {
-        long long x = ((long long)rnd() << 33) ^ ((long long)rnd() << 2) ^ rnd();
+        long long x = (long long)(((unsigned long long)rnd() << 33) ^ ((unsigned long long)rnd() << 2) ^ rnd());
         return json_integer(rnd() % 3 ? x % 100000 : x);
     }
     case 3: {
