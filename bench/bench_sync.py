@@ -2,8 +2,8 @@
 """Sync engine benchmarks (issue 3), load from a second process on loopback.
 
 1. durable signed webhook events per second: order webhooks signed like the
-   example channel (HMAC-SHA256, base64), sent by a separate load process over
-   many keep-alive connections; each counted only when hubd answered 200 after
+   example channel (HMAC-SHA256, base64), sent by two load processes
+   (bench/loadgen, in C) over 64 keep-alive connections each; each counted only when hubd answered 200 after
    the durable group commit.  Aim >= 20k/s.
 2. propagation latency p50/p99, webhook sent -> stock push received by the
    channel, at ~1k events/s against an unthrottled channel (every event touches
@@ -36,6 +36,7 @@ from pathlib import Path
 SRC = Path(os.environ.get("HUB_SRC_DIR", Path(__file__).resolve().parents[1]))
 BIN = Path(os.environ.get("HUB_BIN_DIR", SRC / "bin"))
 PLUGINS = Path(os.environ.get("HUB_PLUGIN_DIR", SRC / "plugins"))
+LOADGEN = Path(os.environ.get("HUB_BUILD_DIR", SRC / "build")) / "bench" / "loadgen"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 EVENTS = int(os.environ.get("BENCH_WEBHOOKS", "60000"))
 SECRET = "bench-webhook-secret"
@@ -159,6 +160,47 @@ def load_worker(port, reqs, conns, out):
     out.put((ok, bad, time.monotonic() - t0))
 
 
+def send_load(port, batches, conns):
+    """Send each list of requests in `batches` from its own process over
+    `conns` keep-alive connections; returns [(ok, bad, seconds)] and the wall
+    time from the first start to the last answer.  bench/loadgen (C) sends
+    when it is built: a Python sender saturates a core long before hubd does."""
+    t0 = time.monotonic()
+    if LOADGEN.exists():
+        tmp = Path(tempfile.mkdtemp(prefix="hub-bench-load-"))
+        try:
+            procs = []
+            for i, reqs in enumerate(batches):
+                f = tmp / f"reqs{i}"
+                with open(f, "wb") as out:
+                    for r in reqs:
+                        out.write(b"%d\n" % len(r) + r)
+                procs.append(f)
+            t0 = time.monotonic()
+            procs = [subprocess.Popen([str(LOADGEN), str(port), str(conns), str(f)], stdout=subprocess.PIPE,
+                                      text=True) for f in procs]
+            res = []
+            for p in procs:
+                out, _ = p.communicate(timeout=900)
+                if p.returncode != 0:
+                    raise RuntimeError(f"loadgen failed ({p.returncode})")
+                ok, bad, secs = out.split()
+                res.append((int(ok), int(bad), float(secs)))
+            return res, time.monotonic() - t0
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    q = mp.Queue()
+    procs = [mp.Process(target=load_worker, args=(port, reqs, conns, q)) for reqs in batches]
+    t0 = time.monotonic()
+    for p in procs:
+        p.start()
+    res = [q.get(timeout=900) for _ in procs]
+    elapsed = time.monotonic() - t0
+    for p in procs:
+        p.join()
+    return res, elapsed
+
+
 def bench_throughput():
     rates = []
     skus = [f"T{i:05d}" for i in range(2000)]
@@ -166,18 +208,10 @@ def bench_throughput():
         root = Path(tempfile.mkdtemp(prefix="hub-bench-sync-"))
         hub = Hub(root, skus, f"path = {root}/channel.jsonl")
         try:
-            procs, q = [], mp.Queue()
             per = EVENTS // 2
-            for w in range(2):
-                reqs = [webhook(hub.port, f"o{run}-{w}-{i}", skus[(w * per + i) % len(skus)]) for i in range(per)]
-                procs.append(mp.Process(target=load_worker, args=(hub.port, reqs, 64, q)))
-            t0 = time.monotonic()
-            for p in procs:
-                p.start()
-            res = [q.get(timeout=600) for _ in procs]
-            elapsed = time.monotonic() - t0
-            for p in procs:
-                p.join()
+            batches = [[webhook(hub.port, f"o{run}-{w}-{i}", skus[(w * per + i) % len(skus)]) for i in range(per)]
+                       for w in range(2)]
+            res, elapsed = send_load(hub.port, batches, 64)
             ok = sum(r[0] for r in res)
             bad = sum(r[1] for r in res)
             if bad:
@@ -328,11 +362,7 @@ def bench_calls():
             with recv.lock:
                 recv.calls = {"inventory": 0, "listings": 0}
             reqs = [webhook(hub.port, f"burst{run}-{i}", skus[i % len(skus)]) for i in range(5000)]
-            q = mp.Queue()
-            p = mp.Process(target=load_worker, args=(hub.port, reqs, 32, q))
-            p.start()
-            q.get(timeout=300)
-            p.join()
+            send_load(hub.port, [reqs], 32)
             settle(hub, timeout=300)
             minimum = math.ceil(len(skus) / batch)
             ratios.append(recv.calls["inventory"] / minimum)
