@@ -58,7 +58,6 @@ struct tenant {
 enum tenant_open_flags {
     TENANT_READONLY = 1u << 0, /* hubctl reads: store opened read-only */
     TENANT_NOSYNC = 1u << 1,   /* tests/bench: not durable */
-    TENANT_LAZY_META = 1u << 2, /* hubd: STORE_LAZY_META, durable at store_sync() */
 };
 
 int tenant_open(struct tenant **out, const struct hub_config *hub, const struct tenant_config *tc,

@@ -43,7 +43,6 @@ int tenant_open(struct tenant **out, const struct hub_config *hub, const struct 
     t->cfg = tc;
     unsigned sflags = (flags & TENANT_READONLY) ? STORE_RDONLY : STORE_CREATE;
     if (flags & TENANT_NOSYNC) sflags |= STORE_NOSYNC;
-    if (flags & TENANT_LAZY_META) sflags |= STORE_LAZY_META;
     size_t map = tc->map_size_mb > 0 ? (size_t)tc->map_size_mb << 20 : 0;
     char serr[512] = "";
     if (store_open(&t->store, tc->data_dir, tc->name, sflags, map, serr, sizeof serr) != 0) {

@@ -82,7 +82,7 @@ static int tenant_start(struct hubd *d, struct rt_tenant *rt, const struct tenan
     rt->hubd = d;
     rt->cfg = tc;
     char err[1024];
-    if (tenant_open(&rt->t, d->cfg, tc, TENANT_LAZY_META, err, sizeof err) != 0) {
+    if (tenant_open(&rt->t, d->cfg, tc, 0, err, sizeof err) != 0) {
         rt->failed = 1;
         str_copy(rt->last_error, err, sizeof rt->last_error);
         log_error(tc->name, "tenant not started: %s", err);
@@ -160,7 +160,6 @@ static void on_tick(uv_timer_t *h)
         struct rt_tenant *rt = &d->tenants[i];
         if (rt->failed) continue;
         sweep_holds(rt, now);
-        rt_sync_idle(rt); /* writes other than events (acks, holds, state): on disk within a tick */
         if (gauges) update_gauges(rt, now);
         for (size_t k = 0; k < rt->n_inst; k++) {
             task_tick(&rt->inst[k], now);
@@ -320,8 +319,7 @@ void hubd_stop(struct hubd *d)
 {
     if (d->stopping) return;
     d->stopping = 1;
-    rt_commit_all(d);   /* nothing acknowledged may stay in memory */
-    rt_sync_all_now(d); /* ... nor only in the page cache */
+    rt_commit_all(d); /* nothing acknowledged may stay in memory */
     uv_timer_stop(&d->tick);
     uv_close((uv_handle_t *)&d->tick, NULL);
     uv_check_stop(&d->commit_check);

@@ -110,15 +110,7 @@ struct pending_emit {
     json_t *event;
     hub_emit_done_fn done;
     void *arg;
-    /* the outcome, once committed; told when durable (inbox.c) */
-    enum hub_emit_status status;
-    char *message;
     struct pending_emit *next;
-};
-
-/* Committed outcomes waiting for their store_sync (inbox.c). */
-struct emit_list {
-    struct pending_emit *head, *tail;
 };
 
 struct rt_tenant {
@@ -129,12 +121,6 @@ struct rt_tenant {
     size_t n_inst;
     struct pending_emit *q_head, *q_tail;
     size_t q_len;
-    /* Durability (inbox.c): committed groups wait in `unsynced` for the next
-     * store_sync on the thread pool; `syncing` is what the running one covers. */
-    struct emit_list unsynced, syncing;
-    uv_work_t sync_work;
-    int sync_running, sync_rc, kick_after_sync, kick_pending;
-    uint64_t synced_commits, syncing_commits;
     int failed; /* the tenant could not be opened: the others still run */
     /* re-projection in progress (after a script reload), chunk by chunk */
     uv_timer_t reproject_timer;
@@ -179,10 +165,6 @@ json_t *hubd_reload(struct hubd *d, const char *tenant);
 int rt_emit(struct rt_tenant *rt, struct hub_instance *inst, const char *idem_key, json_t *event,
             hub_emit_done_fn done, void *arg);
 void rt_commit_all(struct hubd *d);
-/* Start a store_sync for tenants with commits not yet flushed (hubd's tick). */
-void rt_sync_idle(struct rt_tenant *rt);
-/* At stop: flush every tenant now and tell everyone still waiting. */
-void rt_sync_all_now(struct hubd *d);
 
 /* push.c */
 void push_kick(struct hub_instance *inst);
