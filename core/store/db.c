@@ -222,7 +222,6 @@ int store_open(struct store **out, const char *dir, const char *tenant, unsigned
     unsigned ef = MDB_NOTLS;
     if (flags & STORE_RDONLY) ef |= MDB_RDONLY;
     if (flags & STORE_NOSYNC) ef |= MDB_NOSYNC;
-    if (flags & STORE_LAZY_META) ef |= MDB_NOMETASYNC;
     rc = mdb_env_open(s->env, dir, ef, 0600);
     if (rc != 0) {
         snprintf(err, err_len, "store %s: %s (%s)", dir, env_open_hint(rc), mdb_strerror(rc));
@@ -254,23 +253,9 @@ int store_open(struct store **out, const char *dir, const char *tenant, unsigned
     return 0;
 }
 
-int store_sync(struct store *s)
-{
-    int rc = mdb_env_sync(s->env, 1);
-    if (rc != 0) {
-        log_error("store", "%s: sync: %s", s->dir, mdb_strerror(rc));
-        return -1;
-    }
-    return 0;
-}
-
-uint64_t store_commits(const struct store *s) { return s->commits; }
-
 void store_close(struct store *s)
 {
     if (!s) return;
-    /* The last meta page too: nothing committed stays only in the page cache. */
-    if (s->env && (s->flags & STORE_LAZY_META) && !(s->flags & STORE_RDONLY)) store_sync(s);
     if (s->env) mdb_env_close(s->env);
     free(s->dir);
     free(s->tenant);

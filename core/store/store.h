@@ -41,12 +41,6 @@ enum store_flags {
     STORE_RDONLY = 1u << 0, /* hubctl reads: MDB_RDONLY */
     STORE_CREATE = 1u << 1, /* create the directory and stamp the format */
     STORE_NOSYNC = 1u << 2, /* tests/bench only: MDB_NOSYNC (not durable) */
-    /* hubd: MDB_NOMETASYNC.  A commit flushes its data pages; the meta page
-     * that makes it the current state is flushed by the next commit or by
-     * store_sync().  Integrity is kept either way; until then a crash of the
-     * machine (not of the process) may undo the last commits, so whatever is
-     * acknowledged to the outside must wait for store_sync(). */
-    STORE_LAZY_META = 1u << 3,
 };
 
 /* Open (or create with STORE_CREATE) the environment in `dir` for `tenant`.
@@ -56,12 +50,6 @@ enum store_flags {
 int store_open(struct store **out, const char *dir, const char *tenant, unsigned flags,
                size_t map_size, char *err, size_t err_len);
 void store_close(struct store *s);
-/* Make every commit so far durable (fdatasync).  Safe from another thread
- * while this one runs transactions: hubd runs it on libuv's thread pool so
- * the loop goes on while the disk works.  0 or -1 (logged). */
-int store_sync(struct store *s);
-/* Write transactions committed through this handle so far. */
-uint64_t store_commits(const struct store *s);
 const char *store_tenant(const struct store *s);
 const char *store_path(const struct store *s);
 

@@ -56,7 +56,6 @@ struct store {
     char *dir;
     char *tenant;
     unsigned flags;
-    uint64_t commits; /* write txns committed (the owning thread only) */
 };
 
 /* Largest key any builder produces (LMDB's default MDB_MAXKEYSIZE). */

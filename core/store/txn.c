@@ -61,7 +61,6 @@ static int commit(struct txn *t, char *err, size_t err_len)
         ret = -1;
     } else {
         int rc = mdb_txn_commit(t->mt);
-        if (rc == 0 && t->write) t->s->commits++;
         if (rc != 0) {
             if (err && err_len)
                 snprintf(err, err_len, "store %s: commit: %s", t->s->dir, mdb_strerror(rc));

@@ -4,7 +4,6 @@
 #include "test_store_helpers.h"
 
 #include <lmdb.h>
-#include <pthread.h>
 
 #include "store/store_int.h"
 
@@ -181,63 +180,6 @@ static void test_key_limits(void **state)
 }
 
 
-/* STORE_LAZY_META: commits are counted (aborts and reads are not), a sync
- * from another thread while this one writes is fine, and what was committed
- * is there after close and reopen. */
-struct sync_arg {
-    struct store *s;
-    int rc;
-};
-
-static void *sync_thread(void *arg)
-{
-    struct sync_arg *a = arg;
-    for (int i = 0; i < 20 && a->rc == 0; i++) a->rc = store_sync(a->s);
-    return NULL;
-}
-
-static void test_lazy_meta_sync(void **state)
-{
-    (void)state;
-    char *dir = ts_tmpdir();
-    char path[512], err[512];
-    snprintf(path, sizeof path, "%s/store", dir);
-    struct store *s;
-    assert_int_equal(store_open(&s, path, "acme", STORE_CREATE | STORE_LAZY_META, 0, err, sizeof err), 0);
-    uint64_t c0 = store_commits(s);
-    struct txn *t = ts_begin(s, 1);
-    ts_variant(t, "LZ-1");
-    ts_commit(t);
-    assert_int_equal(store_commits(s), c0 + 1);
-    t = ts_begin(s, 0); /* a read */
-    txn_abort(t);
-    t = ts_begin(s, 1); /* an abort */
-    txn_abort(t);
-    assert_int_equal(store_commits(s), c0 + 1);
-
-    struct sync_arg a = {s, 0};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, sync_thread, &a), 0);
-    for (int i = 0; i < 20; i++) {
-        t = ts_begin(s, 1);
-        assert_int_equal(ts_move(t, LEDGER_RECEIVE, "LZ-1", NULL, 1, NULL, 0), 0);
-        ts_commit(t);
-    }
-    pthread_join(th, NULL);
-    assert_int_equal(a.rc, 0);
-    assert_int_equal(store_commits(s), c0 + 21);
-    assert_int_equal(store_sync(s), 0);
-    store_close(s);
-
-    assert_int_equal(store_open(&s, path, "acme", STORE_RDONLY, 0, err, sizeof err), 0);
-    t = ts_begin(s, 0);
-    struct stock_totals st;
-    assert_int_equal(store_stock_get(t, "LZ-1", &st), 0);
-    assert_int_equal(st.on_hand, 20);
-    txn_abort(t);
-    store_close(s);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,7 +188,6 @@ int main(void)
         cmocka_unit_test(test_external_fail_and_read_txn),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_key_limits),
-        cmocka_unit_test(test_lazy_meta_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
