@@ -104,7 +104,7 @@ static int catalog_upsert(struct tenant *t, struct txn *txn, json_t *ev, const c
         json_array_foreach(variants, i, v) touched_add(tc, str_field(v, "sku"), TOUCH_CATALOG);
     }
     json_array_foreach(variants, i, v) {
-        json_t *copy = json_deep_copy(v);
+        json_t *copy = json_copy(v); /* top level only: nested values are shared, not changed */
         json_object_set_new(copy, "product_id", json_string(pid));
         char *vjson = engine_dump(copy);
         json_decref(copy);
@@ -186,7 +186,7 @@ static int order_created(struct tenant *t, struct txn *txn, json_t *ev, struct t
     int cancelled_first = prev && json_is_true(json_object_get(prev, "cancelled"));
     json_decref(prev);
 
-    json_t *order = json_deep_copy(ev);
+    json_t *order = json_copy(ev); /* top level only: the lines are shared, not changed */
     json_object_del(order, "type");
     json_object_set_new(order, "status", json_string(cancelled_first ? "cancelled" : "open"));
     char *ojson = engine_dump(order);

@@ -247,11 +247,11 @@ static json_t *map_events(struct hub_instance *i, const char *kind, json_t *payl
         *error = xasprintf("channel '%s' has no loaded mapping", i->cfg->name);
         return NULL;
     }
-    json_t *ctx = json_deep_copy(i->rt->t->ctx_base);
-    json_object_set_new(ctx, "channel", json_string(i->cfg->name));
-    json_t *events = mapping_from_channel(i->tch->mapping, kind, payload, ctx, error);
-    json_decref(ctx);
-    return events;
+    if (!i->map_ctx) { /* the tenant's ctx never changes while hubd runs: built once */
+        i->map_ctx = json_deep_copy(i->rt->t->ctx_base);
+        json_object_set_new(i->map_ctx, "channel", json_string(i->cfg->name));
+    }
+    return mapping_from_channel(i->tch->mapping, kind, payload, i->map_ctx, error);
 }
 
 static int h_emit_mapped(struct hub_instance *i, const char *kind, const char *payload_json, size_t len,
@@ -402,16 +402,46 @@ static int h_state_set(struct hub_instance *i, const char *name, const char *val
 }
 
 /* ------------------------------------------------------------ metrics */
+/* Names a plugin has used, with their series: metric_add runs per webhook
+ * and building the full name and looking the series up cost ~4k instructions. */
+struct plugin_metric_cache {
+    char *name;
+    int gauge;
+    struct metric *m;
+    struct plugin_metric_cache *next;
+};
+
+void plugin_metric_cache_free(struct plugin_metric_cache *c)
+{
+    while (c) {
+        struct plugin_metric_cache *next = c->next;
+        free(c->name);
+        free(c);
+        c = next;
+    }
+}
+
 static struct metric *plugin_metric(struct hub_instance *i, const char *name, int gauge)
 {
+    for (struct plugin_metric_cache *c = i->pmetrics; c; c = c->next)
+        if (c->gauge == gauge && strcmp(c->name, name) == 0) return c->m;
     char full[160];
     snprintf(full, sizeof full, "hub_plugin_%s_%s", i->desc->name, name);
     for (char *p = full; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
             *p = '_';
     struct metric_label labels[] = {{"tenant", i->rt->cfg->name}, {"channel", i->cfg->name}};
-    return gauge ? metrics_gauge(metrics_default(), full, "plugin gauge", labels, 2)
-                 : metrics_counter(metrics_default(), full, "plugin counter", labels, 2);
+    struct metric *m = gauge ? metrics_gauge(metrics_default(), full, "plugin gauge", labels, 2)
+                             : metrics_counter(metrics_default(), full, "plugin counter", labels, 2);
+    if (m) {
+        struct plugin_metric_cache *c = xcalloc(1, sizeof *c);
+        c->name = xstrdup(name);
+        c->gauge = gauge;
+        c->m = m;
+        c->next = i->pmetrics;
+        i->pmetrics = c;
+    }
+    return m;
 }
 
 static void h_metric_add(struct hub_instance *i, const char *name, double delta)

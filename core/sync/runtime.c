@@ -368,6 +368,8 @@ void hubd_free(struct hubd *d)
             push_instance_free(inst);
             inst_secrets_free(inst);
             json_decref(inst->in_flight_skus);
+            json_decref(inst->map_ctx);
+            plugin_metric_cache_free(inst->pmetrics);
             plugin_unload(inst->plugin);
         }
         free(rt->inst);

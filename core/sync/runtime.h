@@ -95,6 +95,8 @@ struct hub_instance {
     int drain_timer_open;
     uint32_t in_flight;
     json_t *in_flight_skus;   /* object: sku -> true while a batch carries it */
+    json_t *map_ctx;          /* from_channel's ctx (tenant, currency, channel), built once */
+    struct plugin_metric_cache *pmetrics; /* plugin/host.c: metric_add/set names -> series */
     struct hub_batch *batches;
     uint64_t pushed_ok, pushed_retry, pushed_fatal;
     struct hub_task *poll_task, *reconcile_task;
@@ -187,6 +189,9 @@ void housekeep_start(struct rt_tenant *rt);
 void housekeep_stop(struct rt_tenant *rt); /* closes the timer; memory freed on close */
 
 void inst_secrets_free(struct hub_instance *inst);
+/* plugin/host.c: the per-instance cache of plugin metric series. */
+struct plugin_metric_cache;
+void plugin_metric_cache_free(struct plugin_metric_cache *c);
 
 /* Log with the instance's scope "tenant/channel". */
 void inst_log(struct hub_instance *inst, int level, const char *fmt, ...)
