@@ -318,12 +318,29 @@ int http_headers_say_close(const struct hub_header *headers, size_t n)
     return 0;
 }
 
+/* Decimal text of v in buf (at least 21 bytes); returns the start. */
+static const char *fmt_u64(char buf[24], uint64_t v)
+{
+    char *p = buf + 23;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void http_build_response(struct buf *out, int status, const struct hub_header *headers,
                          size_t n_headers, const void *body, size_t len, int head, int close,
                          int keep_alive_10)
 {
     const char *reason = http_status_reason(status);
-    buf_printf(out, "HTTP/1.1 %d %s\r\n", status, *reason ? reason : "Status");
+    char num[24];
+    buf_puts(out, "HTTP/1.1 "); /* no printf on the answer path: it is per request */
+    buf_puts(out, fmt_u64(num, (uint64_t)(status >= 100 && status <= 999 ? status : 500)));
+    buf_putc(out, ' ');
+    buf_puts(out, *reason ? reason : "Status");
+    buf_puts(out, "\r\n");
     static _Thread_local char date[64];
     static _Thread_local time_t date_at = -1;
     time_t t = time(NULL);
@@ -345,10 +362,17 @@ void http_build_response(struct buf *out, int status, const struct hub_header *h
         if (strcasecmp(nm, "content-length") == 0 || strcasecmp(nm, "connection") == 0 ||
             strcasecmp(nm, "transfer-encoding") == 0 || strcasecmp(nm, "date") == 0)
             continue;
-        buf_printf(out, "%s: %s\r\n", nm, v);
+        buf_puts(out, nm);
+        buf_puts(out, ": ");
+        buf_puts(out, v);
+        buf_puts(out, "\r\n");
     }
     int no_body = status == 204 || status == 304;
-    if (!no_body) buf_printf(out, "Content-Length: %zu\r\n", len);
+    if (!no_body) {
+        buf_puts(out, "Content-Length: ");
+        buf_puts(out, fmt_u64(num, len));
+        buf_puts(out, "\r\n");
+    }
     if (close) buf_puts(out, "Connection: close\r\n");
     else if (keep_alive_10) buf_puts(out, "Connection: keep-alive\r\n");
     buf_puts(out, "\r\n");
