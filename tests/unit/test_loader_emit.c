@@ -146,7 +146,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    for (int i = 0; i < 2; i++) plugin_unload(f->inst[i].plugin);
+    for (int i = 0; i < 2; i++) {
+        json_decref(f->inst[i].map_ctx); /* built by emit_mapped; hubd_free's job in hubd */
+        plugin_unload(f->inst[i].plugin);
+    }
     tenant_close(f->rt.t);
     char *cmd = xasprintf("rm -rf '%s'", f->dir);
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
