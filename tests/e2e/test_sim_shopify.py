@@ -191,6 +191,16 @@ def test_error_rate_answers_5xx_without_effect(sim):
     assert available(sim, item) == 5
 
 
+def test_fail_next_answers_exactly_n_5xx(sim):
+    variants, _ = make_product(sim)
+    item = variants["TEE-S"]["inventoryItem"]["id"]
+    sim.control(fail_next=2, error_status=500)
+    got = [sim.gql(SET_QTY_VARS, {"input": set_input(item, 3, changeFromQuantity=None), "key": f"f{i}"})[0]
+           for i in range(3)]
+    assert got == [500, 500, 200]
+    assert available(sim, item) == 3
+
+
 # ---------------------------------------------------------------- inventorySetQuantities
 
 def test_change_from_quantity_stale_and_null_skip_on_2026_04(sim):

@@ -28,6 +28,7 @@ DEFAULT_TOPICS = ["orders/create", "orders/updated", "orders/cancelled", "orders
 DEFAULT_KNOBS = {
     "latency_ms": 0,              # delay every API answer (effects happen on arrival)
     "error_rate": 0.0,            # answer a 5xx with Shopify's error body, no effect
+    "fail_next": 0,               # the next N API calls answer a 5xx for sure (then error_rate again)
     "error_status": [500, 502, 503],
     "malformed_rate": 0.0,        # apply, then answer 200 with a truncated body
     "throttle_status": 200,       # HTTP status of a THROTTLED answer (shopify.md §7: 200 or 429)
@@ -44,7 +45,7 @@ DEFAULT_KNOBS = {
     "allow_http_callbacks": True,  # Shopify refuses http:// subscription addresses; loopback needs them
 }
 
-INT_KNOBS = {"latency_ms", "duplicate_webhooks", "webhook_delay_ms", "webhook_jitter_ms", "webhook_max_attempts",
+INT_KNOBS = {"latency_ms", "fail_next", "duplicate_webhooks", "webhook_delay_ms", "webhook_jitter_ms", "webhook_max_attempts",
              "webhook_backoff_ms", "webhook_backoff_max_ms"}
 RATE_KNOBS = {"error_rate", "malformed_rate", "drop_webhooks"}
 SECONDS_KNOBS = {"webhook_timeout_s", "webhook_connect_timeout_s"}

@@ -5,7 +5,7 @@ POST /admin/api/{version}/graphql.json (shopify.md §1, §2, §7):
      falls forward to the oldest supported; anything else is 404 {"errors":"Not Found"}.
      X-Shopify-API-Version always names the version that served the request.
   2. X-Shopify-Access-Token must equal --token, else 401 (shopify.md §7 body).
-  3. fault knobs: error_rate -> a 5xx with Shopify's JSON error body, no effect.
+  3. fault knobs: error_rate (or fail_next: the next N calls) -> a 5xx with Shopify's JSON error body, no effect.
   4. validate + cost (gql_exec.prepare); invalid -> 200 {"errors":[...]} nothing charged;
      requested > 1000 -> MAX_COST_EXCEEDED.
   5. bucket: cannot pay -> THROTTLED (HTTP 200, or 429 + Retry-After with the
@@ -146,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
         with st.log_lock:
             k = dict(st.knobs)
             fault = st.rng.random() < k["error_rate"] if k["error_rate"] else False
+            if k["fail_next"] > 0:  # a scripted fault: a test that needs one gets it
+                st.knobs["fail_next"] -= 1
+                fault = True
             malformed = st.rng.random() < k["malformed_rate"] if k["malformed_rate"] else False
             status5 = st.rng.choice(k["error_status"]) if fault else None
         if k["latency_ms"]:
