@@ -390,15 +390,39 @@ static char *h_state_get(struct hub_instance *i, const char *name)
     return v;
 }
 
+/* value NULL deletes (ABI 1.1). */
 static int h_state_set(struct hub_instance *i, const char *name, const char *value)
 {
     struct txn *txn = NULL;
-    if (!name || !value || txn_begin(i->rt->t->store, 1, &txn) != 0) return -1;
+    if (!name || txn_begin(i->rt->t->store, 1, &txn) != 0) return -1;
     if (store_state_set(txn, i->cfg->name, name, value) != 0) {
         txn_abort(txn);
         return -1;
     }
     return txn_commit(txn);
+}
+
+struct each_state {
+    int (*cb)(void *arg, const char *name, const char *value);
+    void *arg;
+};
+
+static int each_state(void *arg, const char *name, const char *value, size_t len)
+{
+    (void)len;
+    struct each_state *e = arg;
+    return e->cb(e->arg, name, value);
+}
+
+static int h_state_each(struct hub_instance *i, const char *prefix, const char *after, size_t max,
+                        int (*cb)(void *arg, const char *name, const char *value), void *arg)
+{
+    struct txn *txn = NULL;
+    if (!cb || txn_begin(i->rt->t->store, 0, &txn) != 0) return -1;
+    struct each_state e = {cb, arg};
+    int64_t n = store_state_each(txn, i->cfg->name, prefix, after, max, each_state, &e);
+    txn_abort(txn);
+    return n < 0 || n > INT32_MAX ? -1 : (int)n;
 }
 
 /* ------------------------------------------------------------ metrics */
@@ -499,4 +523,5 @@ const struct hub_host hub_host_table = {
     .secure_equal = hub_secure_equal,
     .base64_encode = hub_base64_encode,
     .hex_encode = hub_hex_encode,
+    .state_each = h_state_each,
 };

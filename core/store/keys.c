@@ -173,6 +173,14 @@ int key_state(struct txn *t, struct skey *k, const char *channel, const char *na
     return skey_done(t, k, "channel + state name");
 }
 
+int key_state_prefix(struct txn *t, struct skey *k, const char *channel, const char *prefix)
+{
+    skey_init(k);
+    skey_str(k, channel);
+    put(k, prefix, strlen(prefix)); /* no NUL: every name that starts with it */
+    return skey_done(t, k, "channel + state name prefix");
+}
+
 int key_order(struct txn *t, struct skey *k, const char *channel, const char *order_id)
 {
     skey_init(k);

@@ -1,5 +1,6 @@
 /* misc.c - orders (JSON per channel + order id), exceptions (things that need
- * a human, in id order) and per-channel state (cursors, tokens). */
+ * a human, in id order) and per-channel state (cursors, tokens): get, set,
+ * delete (a NULL value) and a prefix scan in name order. */
 #include "store/store_int.h"
 
 #include <stdlib.h>
@@ -129,4 +130,61 @@ int store_state_set(struct txn *t, const char *channel, const char *name, const 
         return rc == STORE_ENOTFOUND ? 0 : rc;
     }
     return store_db_put(t, DB_STATE, k.b, k.len, value, strlen(value));
+}
+
+/* Byte order of two keys, as LMDB's default comparison sees them. */
+static int key_cmp(const struct skey *a, const struct skey *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->b, b->b, n);
+    if (c != 0) return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+int64_t store_state_each(struct txn *t, const char *channel, const char *prefix, const char *after,
+                         size_t max, store_state_cb cb, void *arg)
+{
+    if (t->failed) return -1;
+    if (!prefix) prefix = "";
+    struct skey pk, ak, *from = &pk;
+    if (store_check_str(t, "channel", channel, 0) != 0) return -1;
+    if (store_check_str(t, "state name prefix", prefix, 1) != 0) return -1;
+    if (key_state_prefix(t, &pk, channel, prefix) != 0) return -1;
+    if (after) {
+        if (state_key(t, &ak, channel, after) != 0) return -1;
+        if (key_cmp(&ak, &pk) > 0) from = &ak; /* else every name with the prefix is after it */
+    }
+    MDB_cursor *c;
+    if (store_db_cursor(t, DB_STATE, &c) != 0) return -1;
+    MDB_val key = {from->len, from->b}, v;
+    int mrc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
+    if (mrc == 0 && from == &ak && key.mv_size == ak.len && memcmp(key.mv_data, ak.b, ak.len) == 0)
+        mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT); /* strictly after */
+    int64_t n = 0;
+    char *val = NULL;
+    size_t cap = 0;
+    while (mrc == 0 && key_has_prefix(&key, pk.b, pk.len) && (max == 0 || (size_t)n < max)) {
+        struct kread kr;
+        kread_init(&kr, &key);
+        kread_str(&kr);
+        const char *name = kread_str(&kr);
+        if (!name) {
+            n = txn_fail(t, "state: corrupt key on channel %s", channel);
+            break;
+        }
+        if (v.mv_size + 1 > cap) {
+            free(val);
+            cap = v.mv_size + 1 > 2 * cap ? v.mv_size + 1 : 2 * cap;
+            val = xmalloc(cap);
+        }
+        memcpy(val, v.mv_data, v.mv_size);
+        val[v.mv_size] = '\0';
+        n++;
+        if (cb(arg, name, val, v.mv_size) != 0) break;
+        mrc = mdb_cursor_get(c, &key, &v, MDB_NEXT);
+    }
+    free(val);
+    if (mrc != 0 && mrc != MDB_NOTFOUND) n = store_txn_mdb_fail(t, mrc, "cursor", "state");
+    mdb_cursor_close(c);
+    return n;
 }

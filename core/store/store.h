@@ -310,6 +310,15 @@ int store_exception_each(struct txn *t, store_exception_cb cb, void *arg);
 
 /* ------------------------------------------------------------ per-channel state (cursors, tokens) */
 int store_state_get(struct txn *t, const char *channel, const char *name, char **value);
+/* value NULL deletes the entry (0 also when there was none). */
 int store_state_set(struct txn *t, const char *channel, const char *name, const char *value);
+/* The channel's entries whose names start with `prefix` ("" = all), in name
+ * order, strictly after the name `after` (NULL = from the first), at most
+ * `max` of them (0 = no limit).  `value` is NUL-terminated and valid during
+ * the call only.  cb returns 0 to go on, non-zero to stop (that entry counts
+ * as visited).  Returns the number visited, or -1 (recorded on t). */
+typedef int (*store_state_cb)(void *arg, const char *name, const char *value, size_t len);
+int64_t store_state_each(struct txn *t, const char *channel, const char *prefix, const char *after,
+                         size_t max, store_state_cb cb, void *arg);
 
 #endif /* HUB_STORE_H */

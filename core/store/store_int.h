@@ -149,6 +149,8 @@ int key_outbox_keys(struct txn *t, struct skey *k, const char *channel, uint8_t 
 int key_seq(struct txn *t, struct skey *k, uint64_t seq); /* inbox, dead_letters, exceptions */
 int key_idempotency(struct txn *t, struct skey *k, const char *idem_key);
 int key_state(struct txn *t, struct skey *k, const char *channel, const char *name);
+/* channel\0 + the prefix's bytes without a NUL: the range of names starting with it */
+int key_state_prefix(struct txn *t, struct skey *k, const char *channel, const char *prefix);
 int key_order(struct txn *t, struct skey *k, const char *channel, const char *order_id);
 
 /* Key readers: 0 or -1 when the bytes do not have that shape. */

@@ -188,7 +188,10 @@ struct hub_host {
                          int (*cb)(void *arg, const char *sku, int64_t quantity, const char *payload_json),
                          void *arg);
 
-    /* --- small durable state per instance: cursors, tokens (in LMDB) --- */
+    /* --- small durable state per instance: cursors, tokens (in LMDB) ---
+     * state_get: the value (caller frees), NULL if absent.  state_set: 0 or -1;
+     * value NULL deletes the entry (ABI 1.1; 0 also when it was absent; a
+     * 1.0 hub refuses NULL with -1: test HUB_HOST_HAS(host, state_each)). */
     char *(*state_get)(struct hub_instance *inst, const char *name);
     int (*state_set)(struct hub_instance *inst, const char *name, const char *value);
 
@@ -206,8 +209,21 @@ struct hub_host {
     size_t (*base64_encode)(const void *in, size_t n, char *out);
     size_t (*hex_encode)(const void *in, size_t n, char *out);
 
-    /* --- room to grow without breaking 1.x --- */
-    void *reserved[16];
+    /* --- ABI 1.1 --- */
+    /* Visit up to `max` (0: no limit) of this instance's state entries whose
+     * names start with `prefix` ("" or NULL: all), in name (byte) order,
+     * starting strictly after the name `after` (NULL: from the first).  cb
+     * returns 0 to go on, non-zero to stop (that entry counts).  Returns the
+     * number visited, or -1.  One read transaction: `name` and `value` live
+     * during the call only, and cb must not call state_set -- collect the
+     * names, change or delete them after state_each returns.  To walk a large
+     * set in chunks, pass the last name seen as `after` next time; fewer than
+     * `max` visited means the end was reached. */
+    int (*state_each)(struct hub_instance *inst, const char *prefix, const char *after, size_t max,
+                      int (*cb)(void *arg, const char *name, const char *value), void *arg);
+
+    /* --- room to grow without breaking 1.x (each new member takes a slot) --- */
+    void *reserved[15];
 };
 
 #define HUB_HOST_HAS(host, member)                                                       \

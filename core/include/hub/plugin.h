@@ -18,8 +18,11 @@
  *   1.0  the first ABI.
  *   1.1  hub_emit_status gains HUB_EMIT_REFUSED (hub/host.h): an event read
  *        and refused for its content, which a redelivery will not change.
- *        Plugins built for 1.0 are still told HUB_EMIT_FAILED for it.  No
- *        field was added: struct hub_plugin and struct hub_host are as in 1.0.
+ *        Plugins built for 1.0 are still told HUB_EMIT_FAILED for it.
+ *        struct hub_host gains state_each (a prefix scan of the instance's
+ *        state, taking a reserved slot) and state_set(inst, name, NULL)
+ *        deletes the entry (a 1.0 hub refuses it: test HUB_HOST_HAS(host,
+ *        state_each) first).  struct hub_plugin is as in 1.0.
  *
  * Everything a plugin may call in the core is in hub/host.h.  A plugin never
  * links against core symbols.
