@@ -113,6 +113,8 @@ int acp_session_ready(struct chatgpt *g, const json_t *s);
 /* Session lock: one operation at a time per session.  1 = taken. */
 int acp_session_lock(struct chatgpt *g, const char *id);
 void acp_session_unlock(struct chatgpt *g, const char *id);
+/* 1 while an operation holds the session's lock (the retention sweep skips it). */
+int acp_session_in_use(struct chatgpt *g, const char *id);
 int acp_session_init(struct chatgpt *g);
 void acp_session_destroy(struct chatgpt *g);
 /* The one payment handler this merchant offers (capabilities.payment.handlers[0]). */

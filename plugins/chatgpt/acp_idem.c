@@ -5,8 +5,9 @@
  *   "acp:idem:<40 hex of sha256(scope \n key)>" = {"h": body sha256, "s": status, "b": response, "t": ms}
  * and are forgotten after ACP_IDEM_KEEP_MS (25 h): every record's name is listed
  * in its hour's bucket "acp:idemidx:<hour>", and buckets older than that are
- * emptied (the host table cannot delete a state entry, so an expired record is
- * overwritten with "", which reads as absent).  5xx answers are never stored. */
+ * emptied: deleted on a hub that can delete state entries (ABI 1.1, tested
+ * with HUB_HOST_HAS(host, state_each)), else overwritten with "", which reads
+ * as absent.  5xx answers are never stored. */
 #include "acp.h"
 
 #include <inttypes.h>
@@ -69,6 +70,7 @@ static void prune(struct chatgpt *g, int64_t hour_now)
     int64_t oldest = state_int(g, OLDEST_NAME), was = oldest;
     int64_t last = hour_now - ACP_IDEM_KEEP_MS / 3600000 - 1;
     if (oldest < 0) oldest = hour_now;
+    const char *gone = HUB_HOST_HAS(host, state_each) ? NULL : ""; /* NULL deletes */
     int steps = 0;
     for (; oldest <= last && steps < PRUNE_STEPS; oldest++, steps++) {
         char bucket[64];
@@ -80,9 +82,9 @@ static void prune(struct chatgpt *g, int64_t hour_now)
         json_t *v;
         json_array_foreach(names, i, v) {
             const char *name = json_string_value(v);
-            if (name && strncmp(name, "acp:idem:", 9) == 0) host->state_set(g->inst, name, "");
+            if (name && strncmp(name, "acp:idem:", 9) == 0) host->state_set(g->inst, name, gone);
         }
-        if (names) host->state_set(g->inst, bucket, "");
+        if (names) host->state_set(g->inst, bucket, gone);
         json_decref(names);
     }
     if (oldest == was) return;

@@ -85,6 +85,12 @@ int acp_session_lock(struct chatgpt *g, const char *id)
     return 1;
 }
 
+int acp_session_in_use(struct chatgpt *g, const char *id)
+{
+    struct acp_state *st = g->acp;
+    return st && json_object_get(st->locks, id) != NULL;
+}
+
 void acp_session_unlock(struct chatgpt *g, const char *id)
 {
     struct acp_state *st = g->acp;

@@ -230,7 +230,7 @@ void cart_op_finish(struct cart_op *op, enum cart_status st, const json_t *resul
     }
 }
 
-static int cart_busy(struct chatgpt *g, const char *id)
+int cart_busy(struct chatgpt *g, const char *id)
 {
     for (struct cart_op *o = g->carts->running; o; o = o->queue_next)
         if (strcmp(o->id, id) == 0) return 1;
@@ -337,6 +337,15 @@ static void on_extended(struct cart_op *op, int ok, const char *msg, json_t *ext
     op->dirty = 1;
 }
 
+/* Is the cart's updated_ms old enough to be rewritten on mere activity? */
+static int touch_due(struct chatgpt *g, const json_t *cart)
+{
+    if (g->cart_retention_ms <= 0) return 0;
+    int64_t every = g->cart_retention_ms / 4 < 60000 ? g->cart_retention_ms / 4 : 60000;
+    int64_t at = (int64_t)json_integer_value(json_object_get(cart, "updated_ms"));
+    return (int64_t)g->host->now_ms(g->inst) - at >= every;
+}
+
 static void after_refresh(struct cart_op *op)
 {
     switch (op->kind) {
@@ -372,6 +381,7 @@ static void op_run(struct cart_op *op)
         after_refresh(op);
         return;
     }
+    if (touch_due(g, op->cart)) op->dirty = 1; /* activity: the retention sweep reads updated_ms */
     op->pending = 0;
     cart_op_batch_begin(op, after_refresh);
     size_t i, k;

@@ -28,6 +28,15 @@
  * for the remainder in the same group commit.  place_order sends one order
  * line per hold (lines[].hold_id) so the core commits exactly what was held.
  *
+ * Retention (cart_sweep.c): every operation on an open cart keeps its
+ * "updated_ms" recent (rewritten when older than min(1 min, cart_retention/4)
+ * even if nothing else changed).  A cart idle for cart_retention is deleted
+ * when it is open or released, has no order in progress (pending_order_id)
+ * and lists no hold -- or lists some but has been idle longer than any hold
+ * can live (CART_HOLD_MAX_MS: the core's largest hold_ttl plus slack).
+ * Ordered carts stay (a retried place_order answers from them), and so do
+ * orders.  An ACP session's cart (client "acp") goes with its session.
+ *
  * Asynchronous calls finish with `done(arg, status, cart_or_order, message)`:
  * exactly once, possibly before the call returns.  `result` is borrowed for
  * the callback only (json_incref to keep it).  On CART_OK it is the cart (or
@@ -125,6 +134,21 @@ void cart_place_order(struct chatgpt *g, const char *id, const struct cart_calle
 /* Give the stock back (cancelled checkout, abandoned cart): releases every
  * hold, status "released".  Fire and forget. */
 void cart_release(struct chatgpt *g, const char *id, const char *reason);
+
+/* 1 while an operation on the cart runs or waits. */
+int cart_busy(struct chatgpt *g, const char *id);
+
+/* Longest a hold can live without cart activity: the core's largest hold_ttl
+ * (7 days) plus an hour for the updated_ms throttle and slow operations. */
+#define CART_HOLD_MAX_MS (7LL * 86400000 + 3600000)
+
+/* Retention (cart_sweep.c): the sweep timer (nothing when cart_retention is
+ * 0 or the hub predates state_each), its stop and its memory. */
+void cart_sweep_start(struct chatgpt *g);
+void cart_sweep_stop(struct chatgpt *g);
+void cart_sweep_destroy(struct chatgpt *g);
+/* Is this stored cart to be deleted at `now` (the rule above)? */
+int cart_abandoned(struct chatgpt *g, const json_t *cart, uint64_t now);
 
 /* Pricing of a cart, a NEW object (totals.h describes it). */
 json_t *cart_totals(struct chatgpt *g, const json_t *cart);

@@ -71,6 +71,14 @@ static const struct hub_config_entry chatgpt_config[] = {
      .max = 1000000,
      .description = "most new carts per minute per client (openai/subject, else Origin, else "
                     "X-Forwarded-For, else the MCP session)"},
+    /* --- retention (cart_sweep.c) --- */
+    {.key = "cart_retention", .type = HUB_CFG_DURATION, .default_value = "30d", .min = 0,
+     .max = 3650 * 86400000LL,
+     .description = "an open or released cart nobody touched this long (no order in progress, no "
+                    "stock possibly still held) is deleted, and so is an ACP checkout session "
+                    "idle this long; orders are kept. 0 keeps everything for ever"},
+    {.key = "cart_sweep_interval", .type = HUB_CFG_DURATION, .default_value = "10m", .min = 1000,
+     .max = 86400000, .description = "how often abandoned carts and sessions are looked for"},
     {.key = "payment_provider", .type = HUB_CFG_ENUM, .default_value = "demo", .choices = "demo",
      .description = "who authorizes payments: demo records the token and charges nothing"},
     /* --- links and names (shared with ACP, feed and handoff) --- */
@@ -167,6 +175,7 @@ static void chatgpt_free(struct chatgpt *g)
 {
     if (!g) return;
     mcp_destroy(g);
+    cart_sweep_destroy(g);
     cart_module_destroy(g);
     catalog_index_free(g->index);
     free_list(g->allowed_origins, g->n_allowed_origins);
@@ -212,6 +221,8 @@ static int chatgpt_init(const struct hub_host *host, struct hub_instance *inst, 
     g->limits.max_units_per_sku = host->config_int(inst, "max_units_per_sku");
     g->limits.max_lines = host->config_int(inst, "max_lines");
     g->limits.max_carts_per_minute = host->config_int(inst, "max_carts_per_minute");
+    g->cart_retention_ms = host->config_int(inst, "cart_retention");
+    g->cart_sweep_ms = host->config_int(inst, "cart_sweep_interval");
     const char *pp = host->config_str(inst, "payment_provider");
     g->payment = payment_provider_find(pp ? pp : "demo");
     if (!g->payment) {
@@ -239,6 +250,7 @@ static int chatgpt_start(void *ctx)
 {
     struct chatgpt *g = ctx;
     if (catalog_index_rebuild(g) != 0) return -1;
+    cart_sweep_start(g);
     g->host->log(g->inst, HUB_LOG_INFO, "chatgpt: MCP at /t/%s/%s/mcp, %zu SKUs indexed", g->tenant,
                  g->channel, catalog_index_size(g->index));
     return 0;
@@ -289,6 +301,7 @@ static void chatgpt_stop(void *ctx)
 {
     struct chatgpt *g = ctx;
     g->stopping = 1;
+    cart_sweep_stop(g);
     chatgpt_ext_stop(g);
 }
 

@@ -12,6 +12,7 @@
  *   tools_*.c          the MCP tools (schemas, argument checks, results)
  *   catalog_index.c    in-memory search index fed by push_batch
  *   cart.c holds.c     carts in host->state, stock holds via hold.* events
+ *   cart_sweep.c       abandoned carts (and ACP sessions) deleted after cart_retention
  *   totals.c coupons.c policy.c payment.c orders.c
  *   -- the other half of the plugin (hooks declared below) --
  *   acp_*.c feed_*.c handoff_*.c funnel.c widgets.c widgets/
@@ -33,6 +34,7 @@
 struct catalog_index; /* catalog_index.h */
 struct mcp_state;     /* mcp_*.c: sessions */
 struct cart_state;    /* cart.c: in-flight operations, rate limiter */
+struct cart_sweep;    /* cart_sweep.c: deleting abandoned carts and sessions */
 struct coupon;        /* coupons.c */
 struct payment_provider;
 
@@ -74,11 +76,14 @@ struct chatgpt {
     const struct payment_provider *payment; /* config "payment_provider" */
     const char *store_url;   /* config "store_url" or NULL */
     const char *seller_name; /* config "seller_name" or the tenant */
+    int64_t cart_retention_ms; /* config "cart_retention": 0 = keep for ever */
+    int64_t cart_sweep_ms;     /* config "cart_sweep_interval" */
 
     /* --- MCP half --- */
     struct catalog_index *index;
     struct mcp_state *mcp;
     struct cart_state *carts;
+    struct cart_sweep *sweep; /* cart_sweep.c: the retention sweep */
     int stopping;
 
     /* --- the other half: each file keeps its own state here (NULL until set) --- */
