@@ -94,19 +94,23 @@ static int delete_cart(struct chatgpt *g, const char *id)
     return g->host->state_set(g->inst, name, NULL);
 }
 
-/* A session idle for the retention: canceled or completed ones go, with
- * their cart unless it is ordered; an open one only with an abandoned cart
- * (or none).  The cart is deleted first: a session never outlives it for
- * longer than until the next pass. */
+/* A session idle for the retention goes together with its cart when that
+ * cart is abandoned (or already gone); a canceled or completed one also when
+ * its cart is ordered (kept for good).  Otherwise it waits: its cart (client
+ * "acp", skipped by the cart scope) must never outlive it.  The cart is
+ * deleted first, so a crash in between leaves a session without a cart,
+ * which the next pass deletes. */
 static void sweep_session(struct chatgpt *g, struct cart_sweep *sw, const json_t *s, uint64_t now)
 {
     const char *id = jstr(s, "id"), *status = jstr(s, "status"), *cart_id = jstr(s, "cart_id");
     if (!id || !status || acp_session_in_use(g, id)) return;
     json_t *cart = cart_id ? cart_get(g, cart_id, NULL) : NULL;
-    int cart_goes = cart && cart_abandoned(g, cart, now);
-    json_decref(cart);
+    int has_cart = cart != NULL, cart_goes = cart && cart_abandoned(g, cart, now);
+    const char *cstatus = cart ? jstr(cart, "status") : NULL;
+    int ordered = cstatus && strcmp(cstatus, "ordered") == 0;
     int closed = strcmp(status, "canceled") == 0 || strcmp(status, "completed") == 0;
-    if (!closed && cart && !cart_goes) return;
+    json_decref(cart);
+    if (has_cart && !cart_goes && !(closed && ordered)) return;
     if (cart_goes) {
         if (delete_cart(g, cart_id) != 0) return;
         sw->carts++;
