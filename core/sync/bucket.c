@@ -52,3 +52,13 @@ double bucket_peek(struct bucket *b, uint64_t now)
     refill(b, now);
     return b->tokens;
 }
+
+uint64_t bucket_linger_ms(struct bucket *b, uint64_t now)
+{
+    if (b->rate <= 0) return 0;
+    if (bucket_peek(b, now) < 2.0) {
+        uint64_t l = (uint64_t)(1000.0 / b->rate);
+        return l < LINGER_MIN_MS ? LINGER_MIN_MS : l > LINGER_CAP_MS ? LINGER_CAP_MS : l;
+    }
+    return b->rate < BUCKET_SCARCE_RATE ? LINGER_QUIET_MS : 0;
+}

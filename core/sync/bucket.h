@@ -25,4 +25,20 @@ double bucket_peek(struct bucket *b, uint64_t now_ms);
 void bucket_hint(struct bucket *b, double remaining, double capacity, double refill_per_sec,
                  uint32_t retry_after_ms, uint64_t now_ms);
 
+/* Token-aware batching.  On a channel whose budget is scarce (under
+ * BUCKET_SCARCE_RATE calls/s, or down to its last token) every call spent on
+ * a value about to be superseded is wasted, so a batch, partial or full,
+ * waits while changes keep arriving: until the stream has been quiet for the
+ * window this returns, or its oldest op has waited LINGER_MAX_MS (push.c).  A
+ * burst then costs about ceil(distinct SKUs / batch_max) calls; an isolated
+ * change on such a channel waits one quiet window.  Under sustained load the
+ * backlog is older than LINGER_MAX_MS, so only the first batch ever waits.
+ * 0: a plentiful budget, the batch goes out at once. */
+#define BUCKET_SCARCE_RATE 10.0
+#define LINGER_QUIET_MS 20u  /* scarce rate, tokens to spare */
+#define LINGER_MIN_MS 20u    /* last token: one token's refill time, clamped */
+#define LINGER_CAP_MS 250u
+#define LINGER_MAX_MS 1000u  /* the oldest op never waits longer */
+uint64_t bucket_linger_ms(struct bucket *b, uint64_t now_ms);
+
 #endif

@@ -19,20 +19,8 @@
 #include "sync/runtime.h"
 
 #define BACKOFF_BASE_MS 500u
-/* Token-aware batching.  On a channel whose budget is scarce (under
- * SCARCE_RATE calls/s, or down to its last token) every call spent on a value
- * about to be superseded is wasted, so a batch, partial or full, waits while
- * changes keep arriving: until the stream has been quiet for the linger window
- * or its oldest op has waited LINGER_MAX_MS.  A burst then costs about
- * ceil(distinct SKUs / batch_max) calls; an isolated change on such a channel
- * waits one quiet window (LINGER_QUIET_MS with tokens to spare).  Under
- * sustained load the backlog is older than LINGER_MAX_MS, so only the first
- * batch ever waits.  Channels with a plentiful budget never linger. */
-#define SCARCE_RATE 10.0
-#define LINGER_QUIET_MS 20u
-#define LINGER_MIN_MS 20u
-#define LINGER_CAP_MS 250u
-#define LINGER_MAX_MS 1000u
+/* Token-aware batching (bucket_linger_ms): on a scarce budget a batch waits
+ * while changes keep arriving, at most LINGER_MAX_MS for its oldest op. */
 #define BACKOFF_CAP_MS (5u * 60u * 1000u)
 
 static uint64_t backoff_ms(uint32_t attempts)
@@ -43,18 +31,6 @@ static uint64_t backoff_ms(uint32_t attempts)
     /* Full jitter: uniform in [base/2, cap] so a retry never fires at once. */
     uint64_t lo = BACKOFF_BASE_MS / 2;
     return lo + (uint64_t)random() % (cap - lo + 1);
-}
-
-/* The quiet window a batch waits for, or 0 when it goes out at once. */
-static uint64_t linger_ms(struct hub_instance *inst, uint64_t mono)
-{
-    double rate = inst->bucket.rate;
-    if (rate <= 0) return 0;
-    if (bucket_peek(&inst->bucket, mono) < 2.0) {
-        uint64_t l = (uint64_t)(1000.0 / rate);
-        return l < LINGER_MIN_MS ? LINGER_MIN_MS : l > LINGER_CAP_MS ? LINGER_CAP_MS : l;
-    }
-    return rate < SCARCE_RATE ? LINGER_QUIET_MS : 0;
 }
 
 static void drain_cb(uv_timer_t *h)
@@ -200,7 +176,7 @@ void push_kick(struct hub_instance *inst)
                           collect_op, &c);
         json_decref(c.in_batch);
         uint64_t mono = mono_ms();
-        uint64_t hold = c.n ? linger_ms(inst, mono) : 0;
+        uint64_t hold = c.n ? bucket_linger_ms(&inst->bucket, mono) : 0;
         if (hold) {
             uint64_t quiet = mono - inst->last_change_ms, oldest = now_ms();
             for (size_t i = 0; i < c.n; i++)

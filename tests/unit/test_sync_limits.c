@@ -1,4 +1,4 @@
-/* test_sync_limits.c - the token bucket and the circuit breaker. */
+/* test_sync_limits.c - the token bucket, its linger rule and the circuit breaker. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +111,29 @@ static void test_breaker_cooldown_is_capped(void **state)
     assert_int_equal(waits[3], 3000);
 }
 
+
+/* A batch waits for more changes only on a scarce budget. */
+static void test_linger_only_when_scarce(void **state)
+{
+    (void)state;
+    struct bucket b;
+    bucket_init(&b, 0, 0, 0); /* unlimited */
+    assert_int_equal(bucket_linger_ms(&b, 0), 0);
+    bucket_init(&b, 50, 10, 0); /* plentiful, tokens to spare: at once */
+    assert_int_equal(bucket_linger_ms(&b, 0), 0);
+    for (int i = 0; i < 9; i++) assert_int_equal(bucket_take(&b, 0), 0);
+    assert_int_equal(bucket_linger_ms(&b, 0), 20); /* last token: 1000/50 ms */
+    bucket_init(&b, 2, 10, 0); /* scarce rate, tokens to spare: the short window */
+    assert_int_equal(bucket_linger_ms(&b, 0), LINGER_QUIET_MS);
+    for (int i = 0; i < 10; i++) assert_int_equal(bucket_take(&b, 0), 0);
+    assert_int_equal(bucket_linger_ms(&b, 0), LINGER_CAP_MS); /* empty at 2/s: 500 ms, capped */
+    bucket_init(&b, 5, 1, 0);
+    assert_int_equal(bucket_linger_ms(&b, 0), 200); /* one token left at 5/s */
+    bucket_init(&b, 1000, 100, 0);
+    bucket_hint(&b, 0, -1, -1, 2000, 0); /* Retry-After: closed, the last-token rule */
+    assert_int_equal(bucket_linger_ms(&b, 0), LINGER_MIN_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_bucket_unlimited),
         cmocka_unit_test(test_retry_after_closes_the_bucket),
         cmocka_unit_test(test_hint_follows_the_channel),
+        cmocka_unit_test(test_linger_only_when_scarce),
         cmocka_unit_test(test_breaker_opens_after_threshold_and_probes),
         cmocka_unit_test(test_breaker_success_resets_the_count),
         cmocka_unit_test(test_breaker_cooldown_is_capped),
