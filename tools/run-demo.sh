@@ -5,6 +5,13 @@ set -eu
 cd "$(dirname "$0")/.."
 CONF=${HUB_CONFIG:-conf.d}
 BIN=${HUB_BIN_DIR:-bin}
+# The demo's shop channels run in dry-run: nothing leaves the machine, so
+# placeholder credentials are enough for them to build (and record) requests.
+# Set the real variables to use your own; a channel switched to live needs them.
+for v in DEMO_SHOPIFY_TOKEN DEMO_SHOPIFY_WEBHOOK_SECRET DEMO_TIKTOK_APP_SECRET DEMO_TIKTOK_ACCESS_TOKEN \
+         DEMO_TIKTOK_REFRESH_TOKEN DEMO_AMAZON_CLIENT_ID DEMO_AMAZON_CLIENT_SECRET DEMO_AMAZON_REFRESH_TOKEN; do
+    eval "[ -n \"\${$v:-}\" ] || export $v=demo-dry-run-placeholder"
+done
 # hubd itself refuses to start on a config error (file:line); a channel whose
 # plugin is not built yet only warns and shows as failed in `hubctl status`.
 for t in $(ls "$CONF"/*.conf | grep -v '/hub.conf$'); do
